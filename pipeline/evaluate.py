@@ -1,0 +1,86 @@
+"""Stage `evaluate` (the same matrix as `train`): score one trained run on the test subset.
+
+Writes data/eval/<run>/metrics.json (accuracy, macro-F1, none-rate, confusion matrix per
+reading) and data/eval/<run>/predictions.csv (one row per test example).
+"""
+
+import argparse
+import time
+
+from promptworth import evaluation
+from promptworth.io import atomic_path, write_json
+from promptworth.modeling import load_tokenizer, pick_device
+from promptworth.params import METHODS, load_params
+from promptworth.paths import EVAL, FORMATTED, MODEL, RUNS
+from promptworth.report import run_name
+from promptworth.scoring import score_predictions
+from promptworth.verbalise import NONE
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--method", required=True, choices=METHODS)
+    parser.add_argument("--size", required=True, type=int)
+    parser.add_argument("--seed", required=True, type=int)
+    return parser.parse_args()
+
+
+def main() -> None:
+    import pandas as pd
+
+    args = parse_args()
+    params = load_params()
+    name = run_name(args.method, args.size, args.seed)
+    run_dir = RUNS / name
+    device, dtype = pick_device()
+    test = pd.read_parquet(FORMATTED / "test.parquet")
+    names = params.data.label_names
+    start = time.perf_counter()
+    generations = None
+    if args.method == "head_frozen":
+        readings = evaluation.predict_head_frozen(run_dir)
+    elif args.method == "head_full":
+        readings = evaluation.predict_head_full(
+            run_dir, test, load_tokenizer(MODEL), params.eval.batch_size, device, dtype
+        )
+    else:
+        readings, generations = evaluation.predict_prompt(
+            run_dir,
+            test,
+            load_tokenizer(MODEL),
+            params.format.label_words,
+            names,
+            params.eval,
+            device,
+            dtype,
+        )
+    seconds = time.perf_counter() - start
+
+    scores = {r: score_predictions(test["label"], p, len(names)) for r, p in readings.items()}
+    predictions = pd.DataFrame({"row": test["row"], "label": test["label"]})
+    for reading, pred in readings.items():
+        predictions[reading] = [names[p] if p != NONE else "none" for p in pred]
+    if generations is not None:
+        predictions["generation"] = generations
+    with atomic_path(EVAL / name) as out:
+        out.mkdir()
+        write_json(
+            out / "metrics.json",
+            {
+                "method": args.method,
+                "size": args.size,
+                "seed": args.seed,
+                "eval_seconds": round(seconds, 2),
+                "readings": scores,
+            },
+        )
+        predictions.to_csv(out / "predictions.csv", index=False)
+    for reading, s in scores.items():
+        print(
+            f"{name} {reading}: accuracy {s['accuracy']:.3f} macro-F1 {s['macro_f1']:.3f} "
+            f"none {s['none_rate']:.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,18 @@
+"""Stage `model`: resolve model.name (hub id, local directory or .gguf file) into data/model, a
+plain Hugging Face directory (safetensors + tokenizer) that every later stage loads offline."""
+
+from promptworth.io import atomic_path
+from promptworth.modeling import export_model
+from promptworth.params import load_params
+from promptworth.paths import MODEL
+
+
+def main() -> None:
+    params = load_params()
+    with atomic_path(MODEL) as tmp:
+        export_model(params.model.name, tmp)
+    print(f"saved {params.model.name} to {MODEL}")
+
+
+if __name__ == "__main__":
+    main()

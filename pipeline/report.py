@@ -1,0 +1,40 @@
+"""Stage `report`: aggregate every run of the current grid into metrics and a report.
+
+Writes metrics/summary.json (DVC metrics), metrics/curves.csv (DVC plots),
+reports/learning_curves.png and reports/report.md.
+"""
+
+from promptworth.io import atomic_path, write_json
+from promptworth.params import load_params
+from promptworth.paths import CURVES, EVAL, PLOT, REPORT, SUMMARY
+from promptworth.report import (
+    advantages,
+    collect_runs,
+    plot_learning_curves,
+    render_markdown,
+    summarise,
+)
+
+
+def main() -> None:
+    params = load_params()
+    r = params.report
+    curves = collect_runs(EVAL, params.train.methods, params.sample.sizes, params.sample.seeds)
+    summary = summarise(curves)
+    advantage = advantages(curves, r.accuracy_levels)
+    headline = f"prompt/{r.prompt_reading} vs {r.baseline}/argmax"
+    with atomic_path(CURVES) as tmp:
+        curves.to_csv(tmp, index=False)
+    write_json(
+        SUMMARY,
+        {"accuracy": summary, "data_advantage": advantage, "headline": advantage.get(headline)},
+    )
+    n_test = int(curves["n"].iloc[0])
+    plot_learning_curves(curves, PLOT, f"{params.model.name} on {params.data.source}")
+    with atomic_path(REPORT) as tmp:
+        tmp.write_text(render_markdown(summary, advantage, headline, n_test))
+    print(f"report: {len(curves)} run readings; headline {headline}: {advantage.get(headline)}")
+
+
+if __name__ == "__main__":
+    main()

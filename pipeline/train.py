@@ -1,0 +1,110 @@
+"""Stage `train` (a DVC matrix over method x size x seed): fine-tune one run and save it.
+
+Writes data/runs/<method>-<size>-<seed>/ (safetensors checkpoint and train.json) and DVCLive
+logs of training loss and dev accuracy in data/live/<method>-<size>-<seed>/.
+"""
+
+import argparse
+import time
+
+from dvclive import Live
+
+from promptworth import methods
+from promptworth.io import atomic_path, write_json
+from promptworth.modeling import load_tokenizer, pick_device
+from promptworth.params import METHODS, load_params
+from promptworth.paths import LIVE, MODEL, RUNS
+from promptworth.report import run_name
+from promptworth.runs import load_run_data
+from promptworth.training import (
+    TrainSettings,
+    evaluation_steps,
+    num_training_steps,
+    seed_everything,
+)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--method", required=True, choices=METHODS)
+    parser.add_argument("--size", required=True, type=int, help="training points (nested subset)")
+    parser.add_argument("--seed", required=True, type=int, help="data and training seed")
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    params = load_params()
+    t = params.train
+    name = run_name(args.method, args.size, args.seed)
+    seed_everything(args.seed)
+    device, dtype = pick_device()
+    data = load_run_data(args.size, args.seed)
+    steps = num_training_steps(args.size, t.batch_size, t.epochs, t.min_steps, t.max_steps)
+    settings = TrainSettings(
+        steps, t.batch_size, t.learning_rate[args.method], t.weight_decay, t.warmup_ratio
+    )
+    evaluate_at = evaluation_steps(steps, t.dev_evals)
+    num_labels = len(params.data.label_names)
+    print(
+        f"{name}: {len(data.train)} examples, {steps} steps on {device} (bf16: {dtype is not None})"
+    )
+
+    with atomic_path(LIVE / name) as live_dir:
+        live = Live(str(live_dir), save_dvc_exp=False, dvcyaml=None)
+
+        def log(step: int, record: dict) -> None:
+            live.step = step
+            for key, value in record.items():
+                if key != "step":
+                    live.log_metric(key, value)
+            live.next_step()
+
+        start = time.perf_counter()
+        if args.method == "head_frozen":
+            model, history = methods.train_head_frozen(
+                data, num_labels, settings, args.seed, evaluate_at, log
+            )
+        else:
+            tokenizer = load_tokenizer(MODEL)
+            common = dict(
+                settings=settings,
+                seed=args.seed,
+                evaluate_at=evaluate_at,
+                log=log,
+                device=device,
+                dtype=dtype,
+                eval_batch_size=t.eval_batch_size,
+            )
+            if args.method == "head_full":
+                model, history = methods.train_head_full(
+                    data, MODEL, tokenizer, num_labels, **common
+                )
+            else:
+                model, history = methods.train_prompt(
+                    data, MODEL, tokenizer, params.format.label_words, **common
+                )
+        seconds = time.perf_counter() - start
+        live.summary = {"train_seconds": seconds, "steps": steps}
+        live.end()
+
+    with atomic_path(RUNS / name) as run_dir:
+        methods.save_checkpoint(args.method, model.cpu(), run_dir)
+        write_json(
+            run_dir / "train.json",
+            {
+                "method": args.method,
+                "size": args.size,
+                "seed": args.seed,
+                "steps": steps,
+                "trainable_parameters": methods.count_trainable(model),
+                "train_seconds": round(seconds, 2),
+                "device": str(device),
+                "history": history,
+            },
+        )
+    print(f"{name}: trained in {seconds:.1f}s")
+
+
+if __name__ == "__main__":
+    main()

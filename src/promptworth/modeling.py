@@ -1,0 +1,102 @@
+"""Models: export any source to a local HF directory, load it, and the classification head."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import nn
+from transformers import (
+    AutoModel,
+    AutoModelForCausalLM,
+    AutoTokenizer,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+)
+
+
+def pick_device() -> tuple[torch.device, torch.dtype | None]:
+    """CUDA when present (bf16 autocast where the card supports it), else CPU in float32."""
+    if torch.cuda.is_available():
+        dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else None
+        return torch.device("cuda"), dtype
+    return torch.device("cpu"), None
+
+
+def autocast(device: torch.device, dtype: torch.dtype | None):
+    """bf16 autocast on CUDA when supported; a no-op context otherwise."""
+    return torch.autocast(device.type, dtype=dtype, enabled=dtype is not None)
+
+
+def load_source_model(name: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """Load a causal LM from a hub id, a local HF directory or a local .gguf file (dequantised to
+    float32, so it can be trained and saved with save_pretrained)."""
+    if name.endswith(".gguf"):
+        from transformers import GgufConfig
+
+        gguf = Path(name)
+        if not gguf.is_file():
+            raise FileNotFoundError(f"model.name: GGUF file not found: {gguf}")
+        kwargs = {"gguf_file": gguf.name}
+        model = AutoModelForCausalLM.from_pretrained(
+            str(gguf.parent),
+            dtype=torch.float32,
+            quantization_config=GgufConfig(dequantize=True),
+            **kwargs,
+        )
+        tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), **kwargs)
+        return model, tokenizer
+    if (name.startswith((".", "/")) or Path(name).exists()) and not Path(name).is_dir():
+        raise FileNotFoundError(f"model.name: local model directory not found: {name}")
+    model = AutoModelForCausalLM.from_pretrained(name, dtype=torch.float32)
+    return model, AutoTokenizer.from_pretrained(name)
+
+
+def export_model(name: str, out_dir: str | Path) -> None:
+    """Save `name` as a plain local HF directory (safetensors) that every later stage loads."""
+    model, tokenizer = load_source_model(name)
+    model.save_pretrained(out_dir)
+    tokenizer.save_pretrained(out_dir)
+
+
+def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
+    """The tokenizer with a pad token (GPT-2 has none: reuse EOS; labels are masked with the
+    attention mask, never by pad id, so a real EOS is never confused with padding)."""
+    tokenizer = AutoTokenizer.from_pretrained(str(path))
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def load_causal_lm(path: str | Path) -> PreTrainedModel:
+    model = AutoModelForCausalLM.from_pretrained(str(path), dtype=torch.float32)
+    if model.config.pad_token_id is None:
+        model.config.pad_token_id = model.config.eos_token_id
+    return model
+
+
+def last_token_states(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """Hidden state of each sequence's last non-pad token, whichever side the padding is on."""
+    positions = torch.arange(attention_mask.shape[1], device=attention_mask.device)
+    last = (attention_mask.long() * positions).argmax(dim=1)
+    return hidden[torch.arange(hidden.shape[0], device=hidden.device), last]
+
+
+class HeadClassifier(nn.Module):
+    """A linear head on the LM's last non-pad hidden state (the conventional classifier)."""
+
+    def __init__(self, backbone: PreTrainedModel, num_labels: int):
+        super().__init__()
+        self.backbone = backbone
+        self.head = nn.Linear(backbone.config.hidden_size, num_labels)
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path, num_labels: int) -> HeadClassifier:
+        return cls(AutoModel.from_pretrained(str(path), dtype=torch.float32), num_labels)
+
+    def features(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        hidden = self.backbone(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        return last_token_states(hidden, attention_mask)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(input_ids, attention_mask).float())

@@ -1,0 +1,86 @@
+"""Verbalisers: map a generated continuation to a class id, or NONE when it names no class."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+NONE = -1  # the prediction for a generation that names no class
+
+
+def normalise(text: str) -> str:
+    """Lower-case, punctuation to spaces, whitespace collapsed ("Sci/Tech." -> "sci tech")."""
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+
+def verbalise_exact(generations: Sequence[str], label_names: Sequence[str]) -> np.ndarray:
+    """The class whose normalised name the normalised generation starts with (whole words;
+    the longest name wins if several match), else NONE."""
+    names = [normalise(n) for n in label_names]
+    by_length = sorted(range(len(names)), key=lambda j: -len(names[j]))
+    out = np.full(len(generations), NONE, dtype=np.int64)
+    for i, gen in enumerate(generations):
+        g = normalise(gen)
+        for j in by_length:
+            if g == names[j] or g.startswith(names[j] + " "):
+                out[i] = j
+                break
+    return out
+
+
+def _argmax_or_none(scores: np.ndarray, threshold: float) -> np.ndarray:
+    best = scores.argmax(axis=1)
+    return np.where(scores.max(axis=1) >= threshold, best, NONE).astype(np.int64)
+
+
+def verbalise_rouge(
+    generations: Sequence[str], label_names: Sequence[str], threshold: float
+) -> np.ndarray:
+    """The class whose name has the highest ROUGE-L F1 with the generation (rouge-score), or
+    NONE when even the best is below `threshold`."""
+    from rouge_score import rouge_scorer
+
+    scorer = rouge_scorer.RougeScorer(["rougeL"])
+    scores = np.array(
+        [
+            [scorer.score(name, gen)["rougeL"].fmeasure for name in label_names]
+            for gen in generations
+        ]
+    ).reshape(len(generations), len(label_names))
+    return _argmax_or_none(scores, threshold)
+
+
+def verbalise_bertscore(
+    generations: Sequence[str],
+    label_names: Sequence[str],
+    model: str,
+    num_layers: int,
+    threshold: float,
+    device: str | None = None,
+    batch_size: int = 64,
+) -> np.ndarray:
+    """The class whose name has the highest BERTScore F1 with the generation, or NONE when even
+    the best is below `threshold` (or the generation is empty). `model` is a hub id or a local
+    directory, so it runs offline."""
+    from bert_score import BERTScorer
+
+    scorer = BERTScorer(
+        model_type=model,
+        num_layers=num_layers,
+        batch_size=batch_size,
+        device=device,
+        use_fast_tokenizer=True,
+    )
+    # bert-score 0.3.13 cannot encode an empty string under transformers 5; empty generations
+    # are scored on a placeholder and then forced to NONE below.
+    cands = [g if g.strip() else "." for g in generations for _ in label_names]
+    refs = [n for _ in generations for n in label_names]
+    scores = np.full((len(generations), len(label_names)), -np.inf)
+    if cands:
+        _, _, f1 = scorer.score(cands, refs, batch_size=batch_size)
+        scores = f1.numpy().reshape(len(generations), len(label_names))
+    empty = np.array([not g.strip() for g in generations], dtype=bool)
+    scores[empty] = -np.inf
+    return _argmax_or_none(scores, threshold)

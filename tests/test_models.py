@@ -1,0 +1,148 @@
+"""Behaviour that needs a model: the tiny 2-layer GPT-2 built in conftest, never a download."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from promptworth.inference import generate_greedy, rank_classify
+from promptworth.modeling import HeadClassifier, last_token_states, load_causal_lm
+from promptworth.prompts import encode_prompt_target, format_rows
+from promptworth.runs import RunData
+from promptworth.training import TrainSettings, num_training_steps
+from tests import tiny
+
+CPU = torch.device("cpu")
+WORDS = [" World", " Sports", " Business", " Sci/Tech"]
+
+
+def hand_log_likelihood(model, prompt: list[int], target: list[int]) -> float:
+    """log p(target | prompt) by one unbatched forward pass and an explicit sum."""
+    with torch.no_grad():
+        logprobs = torch.log_softmax(model(torch.tensor([prompt + target])).logits[0], dim=-1)
+    return sum(logprobs[len(prompt) - 1 + k, tok].item() for k, tok in enumerate(target))
+
+
+def test_rank_classify_equals_hand_computed_log_likelihood(tiny_model_dir, tiny_tokenizer):
+    model = load_causal_lm(tiny_model_dir).eval()
+    prompts, _ = (
+        encode_prompt_target(
+            tiny_tokenizer,
+            ["Given news article: goal match. The topic is:", "a:", "bank profit:"],
+            WORDS,
+        )[0],
+        None,
+    )
+    label_ids = encode_prompt_target(tiny_tokenizer, [""] * 4, WORDS)[1]
+    assert any(len(ids) > 1 for ids in label_ids) and any(len(ids) == 1 for ids in label_ids)
+    scores = rank_classify(
+        model, prompts, label_ids, tiny_tokenizer.pad_token_id, 2, CPU, progress=False
+    )
+    expected = [[hand_log_likelihood(model, p, t) for t in label_ids] for p in prompts]
+    np.testing.assert_allclose(scores, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_rank_classify_single_token_labels_use_one_pass(tiny_model_dir, tiny_tokenizer):
+    model = load_causal_lm(tiny_model_dir).eval()
+    prompts = [[5, 6, 7], [8, 9]]
+    labels = [[11], [12], [13]]
+    scores = rank_classify(model, prompts, labels, 0, 4, CPU, progress=False)
+    expected = [[hand_log_likelihood(model, p, t) for t in labels] for p in prompts]
+    np.testing.assert_allclose(scores, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_batched_left_padded_generation_equals_one_by_one(tiny_model_dir, tiny_tokenizer):
+    model = load_causal_lm(tiny_model_dir).eval()
+    prompts = tiny_tokenizer(
+        ["goal match coach:", "a:", "The topic is: bank profit:"], add_special_tokens=False
+    )["input_ids"]
+    pad = tiny_tokenizer.pad_token_id
+    batched = generate_greedy(model, prompts, pad, 4, 3, CPU, progress=False)
+    single = [generate_greedy(model, [p], pad, 4, 1, CPU, progress=False)[0] for p in prompts]
+    assert batched == single
+
+
+def test_last_token_states_ignores_padding_on_either_side():
+    hidden = torch.arange(2 * 4 * 1, dtype=torch.float).reshape(2, 4, 1)
+    right = torch.tensor([[1, 1, 0, 0], [1, 1, 1, 1]])
+    left = torch.tensor([[0, 0, 1, 1], [1, 1, 1, 1]])
+    assert last_token_states(hidden, right).flatten().tolist() == [1.0, 7.0]
+    assert last_token_states(hidden, left).flatten().tolist() == [3.0, 7.0]
+
+
+def test_head_sees_the_same_state_with_and_without_padding(tiny_model_dir):
+    model = HeadClassifier.from_pretrained(tiny_model_dir, 4).eval()
+    ids = torch.tensor([[5, 6, 7, 0, 0]])
+    mask = torch.tensor([[1, 1, 1, 0, 0]])
+    with torch.no_grad():
+        padded = model(ids, mask)
+        unpadded = model(ids[:, :3], mask[:, :3])
+    torch.testing.assert_close(padded, unpadded, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize(("size", "expected"), [(10, 10), (100, 65), (1000, 200)])
+def test_step_rule_clamps_epochs_to_bounds(size, expected):
+    assert num_training_steps(size, 8, 5, min_steps=10, max_steps=200) == expected
+
+
+def run_data(tokenizer, n_train=48, n_dev=40) -> RunData:
+    table = tiny.synthetic_articles(n_train + n_dev, seed=5)
+    rows = format_rows(table["text"], table["label"], tokenizer, tiny.TEMPLATE, WORDS, 32)
+    return RunData(
+        rows.iloc[:n_train].reset_index(drop=True),
+        rows.iloc[n_train:].reset_index(drop=True),
+        pd.DataFrame(),
+        list(range(n_train)),
+        list(range(n_train, n_train + n_dev)),
+    )
+
+
+def train_prompt(tiny_model_dir, tokenizer, steps, seed=0):
+    from promptworth.methods import train_prompt as train
+
+    settings = TrainSettings(steps, 8, 3e-3, 0.0, 0.1)
+    return train(
+        run_data(tokenizer),
+        tiny_model_dir,
+        tokenizer,
+        WORDS,
+        settings,
+        seed,
+        {steps},
+        lambda *_: None,
+        CPU,
+        None,
+        32,
+    )
+
+
+def test_prompt_training_is_deterministic_for_a_seed(tiny_model_dir, tiny_tokenizer):
+    _, first = train_prompt(tiny_model_dir, tiny_tokenizer, 6)
+    _, second = train_prompt(tiny_model_dir, tiny_tokenizer, 6)
+    assert [h["train_loss"] for h in first] == [h["train_loss"] for h in second]
+
+
+def test_prompt_training_learns_the_synthetic_topics(tiny_model_dir, tiny_tokenizer):
+    _, history = train_prompt(tiny_model_dir, tiny_tokenizer, 150)
+    assert history[-1]["train_loss"] < history[0]["train_loss"] / 3
+    assert history[-1]["dev_accuracy"] >= 0.6  # chance is 0.25
+
+
+def test_head_full_training_learns_the_synthetic_topics(tiny_model_dir, tiny_tokenizer):
+    from promptworth.methods import train_head_full
+
+    settings = TrainSettings(80, 8, 3e-3, 0.0, 0.1)
+    _, history = train_head_full(
+        run_data(tiny_tokenizer),
+        tiny_model_dir,
+        tiny_tokenizer,
+        4,
+        settings,
+        0,
+        {80},
+        lambda *_: None,
+        CPU,
+        None,
+        32,
+    )
+    assert history[-1]["dev_accuracy"] >= 0.6

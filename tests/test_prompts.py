@@ -1,0 +1,53 @@
+import pytest
+
+from promptworth.batching import IGNORE_INDEX, lm_batch, pad_batch
+from promptworth.prompts import encode_prompt_target, format_prompt, format_rows, truncate_to_tokens
+
+TEMPLATE = "Given news article: {text}. The topic is:"
+WORDS = [" World", " Sports", " Business", " Sci/Tech"]
+
+
+def test_format_prompt_keeps_braces_in_articles():
+    assert format_prompt(TEMPLATE, "a {b} c") == "Given news article: a {b} c. The topic is:"
+
+
+def test_truncation_cuts_the_article_to_the_budget(tiny_tokenizer):
+    long = " ".join(["market shares profit"] * 30)
+    (cut,) = truncate_to_tokens([long], tiny_tokenizer, 10)
+    assert len(tiny_tokenizer(cut, add_special_tokens=False)["input_ids"]) <= 10
+    assert long.startswith(cut)
+
+
+def test_short_articles_are_kept_verbatim(tiny_tokenizer):
+    assert truncate_to_tokens(["match goal."], tiny_tokenizer, 50) == ["match goal."]
+
+
+def test_format_rows_never_cuts_instruction_or_target(tiny_tokenizer):
+    long = " ".join(["election minister treaty"] * 40)
+    rows = format_rows([long], [3], tiny_tokenizer, TEMPLATE, WORDS, max_article_tokens=8)
+    prompt, target = rows.loc[0, "prompt"], rows.loc[0, "target"]
+    assert prompt.startswith("Given news article: ") and prompt.endswith(". The topic is:")
+    assert target == " Sci/Tech"
+    assert rows.loc[0, "article"] in prompt
+
+
+def test_lm_batch_labels_only_the_target_tokens(tiny_tokenizer):
+    prompts, targets = encode_prompt_target(
+        tiny_tokenizer, ["Given news article: goal. The topic is:", "x:"], [" Sports", " Sci/Tech"]
+    )
+    ids, mask, labels = lm_batch(prompts, targets, tiny_tokenizer.pad_token_id)
+    for i, (p, t) in enumerate(zip(prompts, targets, strict=True)):
+        assert labels[i, len(p) : len(p) + len(t)].tolist() == t
+        assert (labels[i, : len(p)] == IGNORE_INDEX).all()
+        assert (labels[i, len(p) + len(t) :] == IGNORE_INDEX).all()
+        assert mask[i].sum() == len(p) + len(t)
+
+
+def test_pad_batch_left_puts_tokens_at_the_end():
+    ids, mask = pad_batch([[5, 6], [7]], pad_id=0, side="left")
+    assert ids.tolist() == [[5, 6], [0, 7]] and mask.tolist() == [[1, 1], [0, 1]]
+
+
+def test_empty_label_word_is_an_error(tiny_tokenizer):
+    with pytest.raises(ValueError, match="label_words"):
+        encode_prompt_target(tiny_tokenizer, ["x"], [""])
