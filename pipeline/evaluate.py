@@ -32,6 +32,12 @@ def main() -> None:
     params = load_params()
     name = run_name(args.method, args.size, args.seed)
     run_dir = RUNS / name
+    if (run_dir / "skipped.json").is_file():
+        with atomic_path(EVAL / name) as out:
+            out.mkdir()
+            write_json(out / "skipped.json", {"reason": "the run was skipped by train.limits"})
+        print(f"{name}: skipped")
+        return
     device, dtype = pick_device()
     test = pd.read_parquet(FORMATTED / "test.parquet")
     names = params.data.label_names

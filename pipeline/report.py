@@ -4,6 +4,7 @@ Writes metrics/summary.json (DVC metrics), metrics/curves.csv (DVC plots),
 reports/learning_curves.png and reports/report.md.
 """
 
+from promptworth.grid import planned_runs
 from promptworth.io import atomic_path, write_json
 from promptworth.params import load_params
 from promptworth.paths import CURVES, EVAL, PLOT, REPORT, SUMMARY
@@ -19,7 +20,9 @@ from promptworth.report import (
 def main() -> None:
     params = load_params()
     r = params.report
-    curves = collect_runs(EVAL, params.train.methods, params.sample.sizes, params.sample.seeds)
+    s = params.sample
+    runs = planned_runs(params.train.methods, s.sizes, s.seeds, params.train.limits)
+    curves = collect_runs(EVAL, runs)
     summary = summarise(curves)
     advantage = advantages(curves, r.accuracy_levels)
     headline = f"prompt/{r.prompt_reading} vs {r.baseline}/argmax"

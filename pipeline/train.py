@@ -1,7 +1,8 @@
 """Stage `train` (a DVC matrix over method x size x seed): fine-tune one run and save it.
 
-Writes data/runs/<method>-<size>-<seed>/ (safetensors checkpoint and train.json) and DVCLive
-logs of training loss and dev accuracy in data/live/<method>-<size>-<seed>/.
+Writes data/runs/<method>-<size>-<seed>/: the safetensors checkpoint, train.json (steps, time,
+trainable parameters, history) and DVCLive logs of training loss and dev accuracy in live/.
+A run that train.limits trims writes only skipped.json.
 """
 
 import argparse
@@ -10,10 +11,11 @@ import time
 from dvclive import Live
 
 from promptworth import methods
+from promptworth.grid import run_included
 from promptworth.io import atomic_path, write_json
 from promptworth.modeling import load_tokenizer, pick_device
 from promptworth.params import METHODS, load_params
-from promptworth.paths import LIVE, MODEL, RUNS
+from promptworth.paths import MODEL, RUNS
 from promptworth.report import run_name
 from promptworth.runs import load_run_data
 from promptworth.training import (
@@ -37,6 +39,13 @@ def main() -> None:
     params = load_params()
     t = params.train
     name = run_name(args.method, args.size, args.seed)
+    s = params.sample
+    if not run_included(args.method, args.size, args.seed, s.sizes, s.seeds, t.limits):
+        with atomic_path(RUNS / name) as run_dir:
+            run_dir.mkdir()
+            write_json(run_dir / "skipped.json", {"reason": f"train.limits.{args.method}"})
+        print(f"{name}: skipped by train.limits.{args.method}")
+        return
     seed_everything(args.seed)
     device, dtype = pick_device()
     data = load_run_data(args.size, args.seed)
@@ -50,8 +59,8 @@ def main() -> None:
         f"{name}: {len(data.train)} examples, {steps} steps on {device} (bf16: {dtype is not None})"
     )
 
-    with atomic_path(LIVE / name) as live_dir:
-        live = Live(str(live_dir), save_dvc_exp=False, dvcyaml=None)
+    with atomic_path(RUNS / name) as run_dir:
+        live = Live(str(run_dir / "live"), save_dvc_exp=False, dvcyaml=None)
 
         def log(step: int, record: dict) -> None:
             live.step = step
@@ -87,8 +96,6 @@ def main() -> None:
         seconds = time.perf_counter() - start
         live.summary = {"train_seconds": seconds, "steps": steps}
         live.end()
-
-    with atomic_path(RUNS / name) as run_dir:
         methods.save_checkpoint(args.method, model.cpu(), run_dir)
         write_json(
             run_dir / "train.json",

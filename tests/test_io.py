@@ -27,3 +27,17 @@ def test_json_round_trip_and_missing_file_message(tmp_path):
     assert read_json(tmp_path / "a.json") == {"x": 1}
     with pytest.raises(FileNotFoundError, match="did its stage run"):
         read_json(tmp_path / "b.json")
+
+
+def test_package_paths_resolve_inside_installed_packages():
+    import pytest as pkg
+
+    from promptworth.io import resolve_package_path
+
+    resolved = resolve_package_path("pkg://pytest/__init__.py")
+    assert resolved.endswith("__init__.py") and pkg.__file__.startswith(
+        resolved[: -len("__init__.py")]
+    )
+    assert resolve_package_path("gpt2") == "gpt2"
+    with pytest.raises(FileNotFoundError, match="'no_such_pkg' is not installed"):
+        resolve_package_path("pkg://no_such_pkg/model.gguf")

@@ -63,3 +63,13 @@ def test_missing_params_file_is_named(tmp_path):
 
 def test_sizes_are_sorted():
     assert parse_params(with_change("sample.sizes", [100, 10])).sample.sizes == (10, 100)
+
+
+def test_limit_below_every_size_is_named():
+    with pytest.raises(ParamsError, match=r"'train.limits.prompt.max_size' \(5\) is below every"):
+        parse_params(with_change("train.limits.prompt", {"max_size": 5, "seeds_at_max_size": None}))
+
+
+def test_missing_limits_for_a_method_is_named():
+    with pytest.raises(ParamsError, match="missing key 'train.limits.head_full'"):
+        parse_params(with_change("train.limits.head_full", KeyError))

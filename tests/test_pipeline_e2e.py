@@ -67,15 +67,20 @@ def test_repro_runs_every_stage_and_writes_every_output(repo):
         assert (work / path).stat().st_size > 0, path
     assert len(list((work / "data/runs").iterdir())) == runs
     assert (work / "data/runs/head_frozen-8-0/head.safetensors").is_file()
-    assert (work / "data/runs/prompt-40-1/lm/model.safetensors").is_file()
-    assert (work / "data/live/prompt-40-1/plots/metrics/train_loss.tsv").is_file()
+    assert not (work / "data/runs/head_frozen-8-0/model.safetensors").exists()
+    assert (work / "data/runs/prompt-40-0/lm/model.safetensors").is_file()
+    assert (work / "data/runs/prompt-40-0/live/plots/metrics/train_loss.tsv").is_file()
+    # train.limits.prompt.seeds_at_max_size = 1 trims the second seed at the largest size
+    assert [p.name for p in (work / "data/runs/prompt-40-1").iterdir()] == ["skipped.json"]
 
 
 def test_metrics_are_in_range_and_trained_models_beat_chance(repo):
     work, params, _ = repo
     curves = pd.read_csv(work / "metrics/curves.csv")
-    readings = 1 + 1 + 2 + len(params["eval"]["verbalisers"])  # two heads, rank x2, verbalisers
-    assert len(curves) == len(params["sample"]["sizes"]) * 2 * readings
+    prompt_readings = 2 + len(params["eval"]["verbalisers"])  # rank, rank_norm, verbalisers
+    head_runs, prompt_runs = 2 * 2 * 2, 2 + 1  # 2 heads x 2 sizes x 2 seeds; prompt trimmed
+    assert len(curves) == head_runs + prompt_runs * prompt_readings
+    assert set(curves.loc[curves["method"] == "prompt", "seed"][curves["size"] == 40]) == {0}
     assert curves["accuracy"].between(0, 1).all() and curves["none_rate"].between(0, 1).all()
     assert (curves["n"] == params["eval"]["test_size"]).all()
     summary = json.loads((work / "metrics/summary.json").read_text())

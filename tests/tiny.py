@@ -137,6 +137,11 @@ def tiny_params(base: dict, train_csv: Path, test_csv: Path, model: Path, bert: 
         eval_batch_size=32,
         learning_rate={"head_frozen": 3.0e-2, "head_full": 3.0e-3, "prompt": 3.0e-3},
     )
+    # Exercise trimming: the prompt runs only its first seed at the largest size.
+    p["train"]["limits"] = {
+        m: {"max_size": None, "seeds_at_max_size": None} for m in p["train"]["methods"]
+    }
+    p["train"]["limits"]["prompt"]["seeds_at_max_size"] = 1
     p["eval"].update(test_size=40, batch_size=32, max_new_tokens=3)
     p["eval"]["bertscore"] = {"model": str(bert), "num_layers": 2, "threshold": 0.9}
     return p

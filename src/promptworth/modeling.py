@@ -14,6 +14,8 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 
+from .io import resolve_package_path
+
 
 def pick_device() -> tuple[torch.device, torch.dtype | None]:
     """CUDA when present (bf16 autocast where the card supports it), else CPU in float32."""
@@ -29,8 +31,9 @@ def autocast(device: torch.device, dtype: torch.dtype | None):
 
 
 def load_source_model(name: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
-    """Load a causal LM from a hub id, a local HF directory or a local .gguf file (dequantised to
-    float32, so it can be trained and saved with save_pretrained)."""
+    """Load a causal LM from a hub id, a local HF directory, a local .gguf file (dequantised to
+    float32, so it can be trained and saved with save_pretrained) or a `pkg://` file."""
+    name = resolve_package_path(name)
     if name.endswith(".gguf"):
         from transformers import GgufConfig
 

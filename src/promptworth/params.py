@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from .grid import RunLimits
+
 METHODS = ("head_frozen", "head_full", "prompt")
 HEAD_METHODS = ("head_frozen", "head_full")
 VERBALISERS = ("exact", "rouge", "bertscore")
@@ -61,6 +63,7 @@ class TrainParams:
     warmup_ratio: float
     dev_evals: int
     eval_batch_size: int
+    limits: dict[str, RunLimits]
 
 
 @dataclass(frozen=True)
@@ -209,6 +212,13 @@ def _train(s: _Section) -> TrainParams:
     max_steps = s.int_("max_steps", 1, optional=True)
     if max_steps is not None and max_steps < min_steps:
         raise s.fail("max_steps", f"({max_steps}) must be >= train.min_steps ({min_steps})")
+    limits = {}
+    section = s.section("limits")
+    for m in methods:
+        lim = section.section(m)
+        limits[m] = RunLimits(
+            lim.int_("max_size", 1, optional=True), lim.int_("seeds_at_max_size", 1, optional=True)
+        )
     return TrainParams(
         methods=methods,
         epochs=s.int_("epochs", 1),
@@ -220,6 +230,7 @@ def _train(s: _Section) -> TrainParams:
         warmup_ratio=s.float_("warmup_ratio", 0.0, 1.0),
         dev_evals=s.int_("dev_evals", 1),
         eval_batch_size=s.int_("eval_batch_size", 1),
+        limits=limits,
     )
 
 
@@ -264,6 +275,13 @@ def parse_params(raw: Any) -> Params:
     data = _data(section("data"))
     sample = section("sample")
     train = _train(section("train"))
+    sizes = sample.ints("sizes", 1)
+    for m, lim in train.limits.items():
+        if lim.max_size is not None and lim.max_size < min(sizes):
+            raise ParamsError(
+                f"params: 'train.limits.{m}.max_size' ({lim.max_size}) is below every size in "
+                f"sample.sizes {sorted(sizes)}: {m} would never run"
+            )
     return Params(
         data=data,
         model=ModelParams(section("model").str_("name")),

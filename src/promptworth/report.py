@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -29,13 +28,11 @@ def run_name(method: str, size: int, seed: int) -> str:
     return f"{method}-{size}-{seed}"
 
 
-def collect_runs(
-    eval_dir: str | Path, methods: Sequence[str], sizes: Sequence[int], seeds: Sequence[int]
-) -> pd.DataFrame:
+def collect_runs(eval_dir: str | Path, runs: Sequence[tuple[str, int, int]]) -> pd.DataFrame:
     """One row per run and reading, for exactly the runs the current params ask for (stale
     folders of earlier experiments are ignored; a missing run is an error naming it)."""
     rows = []
-    for method, size, seed in itertools.product(methods, sizes, seeds):
+    for method, size, seed in runs:
         scores = read_json(Path(eval_dir) / run_name(method, size, seed) / "metrics.json")
         for reading, s in scores["readings"].items():
             rows.append(

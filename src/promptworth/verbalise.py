@@ -66,8 +66,10 @@ def verbalise_bertscore(
     directory, so it runs offline."""
     from bert_score import BERTScorer
 
+    from .io import resolve_package_path
+
     scorer = BERTScorer(
-        model_type=model,
+        model_type=resolve_package_path(model),
         num_layers=num_layers,
         batch_size=batch_size,
         device=device,

