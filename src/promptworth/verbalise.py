@@ -15,14 +15,21 @@ def normalise(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
 
 
+def first_line(text: str) -> str:
+    """The answer part of a generation: its first non-empty line. Instruction-tuned models go on
+    after the label ("Business\n\nWhat is"); scoring those extra words against a one-word label
+    would push ROUGE and BERTScore precision down for a right answer."""
+    return next((line for line in text.splitlines() if line.strip()), "")
+
+
 def verbalise_exact(generations: Sequence[str], label_names: Sequence[str]) -> np.ndarray:
-    """The class whose normalised name the normalised generation starts with (whole words;
-    the longest name wins if several match), else NONE."""
+    """The class whose normalised name the generation's normalised first line starts with (whole
+    words; the longest name wins if several match), else NONE."""
     names = [normalise(n) for n in label_names]
     by_length = sorted(range(len(names)), key=lambda j: -len(names[j]))
     out = np.full(len(generations), NONE, dtype=np.int64)
     for i, gen in enumerate(generations):
-        g = normalise(gen)
+        g = normalise(first_line(gen))
         for j in by_length:
             if g == names[j] or g.startswith(names[j] + " "):
                 out[i] = j
@@ -45,7 +52,7 @@ def verbalise_rouge(
     scorer = rouge_scorer.RougeScorer(["rougeL"])
     scores = np.array(
         [
-            [scorer.score(name, gen)["rougeL"].fmeasure for name in label_names]
+            [scorer.score(name, first_line(gen))["rougeL"].fmeasure for name in label_names]
             for gen in generations
         ]
     ).reshape(len(generations), len(label_names))
@@ -77,12 +84,13 @@ def verbalise_bertscore(
     )
     # bert-score 0.3.13 cannot encode an empty string under transformers 5; empty generations
     # are scored on a placeholder and then forced to NONE below.
-    cands = [g if g.strip() else "." for g in generations for _ in label_names]
+    answers = [first_line(g) for g in generations]
+    cands = [a if a.strip() else "." for a in answers for _ in label_names]
     refs = [n for _ in generations for n in label_names]
     scores = np.full((len(generations), len(label_names)), -np.inf)
     if cands:
         _, _, f1 = scorer.score(cands, refs, batch_size=batch_size)
         scores = f1.numpy().reshape(len(generations), len(label_names))
-    empty = np.array([not g.strip() for g in generations], dtype=bool)
+    empty = np.array([not a.strip() for a in answers], dtype=bool)
     scores[empty] = -np.inf
     return _argmax_or_none(scores, threshold)
