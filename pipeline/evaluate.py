@@ -8,8 +8,8 @@ import argparse
 import time
 
 from promptworth import evaluation
-from promptworth.io import atomic_path, write_json
-from promptworth.modeling import load_tokenizer, pick_device
+from promptworth.io import atomic_path, read_json, write_json
+from promptworth.modeling import load_tokenizer, peak_memory_mib, pick_device
 from promptworth.params import METHODS, load_params
 from promptworth.paths import EVAL, FORMATTED, MODEL, RUNS
 from promptworth.report import run_name
@@ -38,7 +38,7 @@ def main() -> None:
             write_json(out / "skipped.json", {"reason": "the run was skipped by train.limits"})
         print(f"{name}: skipped")
         return
-    device, dtype = pick_device()
+    device, dtype = pick_device(params.runtime.gpu)
     test = pd.read_parquet(FORMATTED / "test.parquet")
     names = params.data.label_names
     start = time.perf_counter()
@@ -61,6 +61,15 @@ def main() -> None:
             dtype,
         )
     seconds = time.perf_counter() - start
+    trained = read_json(run_dir / "train.json")
+    cost = {
+        "trainable_parameters": trained["trainable_parameters"],
+        "train_steps": trained["steps"],
+        "train_seconds": trained["train_seconds"],
+        "train_peak_memory_mib": trained.get("peak_memory_mib"),
+        "eval_seconds": round(seconds, 2),
+        "eval_peak_memory_mib": round(peak_memory_mib(device), 1),
+    }
 
     scores = {r: score_predictions(test["label"], p, len(names)) for r, p in readings.items()}
     predictions = pd.DataFrame({"row": test["row"], "label": test["label"]})
@@ -76,7 +85,7 @@ def main() -> None:
                 "method": args.method,
                 "size": args.size,
                 "seed": args.seed,
-                "eval_seconds": round(seconds, 2),
+                "cost": cost,
                 "readings": scores,
             },
         )

@@ -1,8 +1,8 @@
 """Stage `features`: the frozen LM's last non-pad hidden state of every formatted article, once.
 
 head_frozen trains only a linear head, so the LM's output never changes: computing it once per
-(model, rows) instead of every epoch makes frozen-head training nearly free. Skipped (an empty
-marker is written) when train.methods has no head_frozen.
+(model, rows) instead of every epoch makes frozen-head training nearly free. Computed whatever
+train.methods holds, so experiments that split the methods share this stage (and the run-cache).
 """
 
 import pandas as pd
@@ -19,10 +19,7 @@ def main() -> None:
     params = load_params()
     with atomic_path(FEATURES) as tmp:
         tmp.mkdir()
-        if "head_frozen" not in params.train.methods:
-            (tmp / "SKIPPED").write_text("train.methods has no head_frozen\n")
-            return
-        device, dtype = pick_device()
+        device, dtype = pick_device(params.runtime.gpu)
         tokenizer = load_tokenizer(MODEL)
         backbone = HeadClassifier.from_pretrained(MODEL, 1).backbone.to(device)
         for split in ("train", "test"):

@@ -14,6 +14,7 @@ from promptworth.report import (
     plot_learning_curves,
     render_markdown,
     summarise,
+    summarise_cost,
 )
 
 
@@ -25,17 +26,23 @@ def main() -> None:
     curves = collect_runs(EVAL, runs)
     summary = summarise(curves)
     advantage = advantages(curves, r.accuracy_levels)
+    cost = summarise_cost(curves)
     headline = f"prompt/{r.prompt_reading} vs {r.baseline}/argmax"
     with atomic_path(CURVES) as tmp:
         curves.to_csv(tmp, index=False)
     write_json(
         SUMMARY,
-        {"accuracy": summary, "data_advantage": advantage, "headline": advantage.get(headline)},
+        {
+            "accuracy": summary,
+            "data_advantage": advantage,
+            "headline": advantage.get(headline),
+            "cost": cost,
+        },
     )
     n_test = int(curves["n"].iloc[0])
     plot_learning_curves(curves, PLOT, f"{params.model.name} on {params.data.source}")
     with atomic_path(REPORT) as tmp:
-        tmp.write_text(render_markdown(summary, advantage, headline, n_test))
+        tmp.write_text(render_markdown(summary, advantage, headline, n_test, cost))
     print(f"report: {len(curves)} run readings; headline {headline}: {advantage.get(headline)}")
 
 

@@ -11,9 +11,10 @@ import time
 from dvclive import Live
 
 from promptworth import methods
+from promptworth.distributed import is_launched, make_accelerator, relaunch
 from promptworth.grid import run_included
-from promptworth.io import atomic_path, write_json
-from promptworth.modeling import load_tokenizer, pick_device
+from promptworth.io import atomic_path, scratch_dir, write_json
+from promptworth.modeling import RuntimeOptions, load_tokenizer, peak_memory_mib, pick_device
 from promptworth.params import METHODS, load_params
 from promptworth.paths import MODEL, RUNS
 from promptworth.report import run_name
@@ -46,23 +47,42 @@ def main() -> None:
             write_json(run_dir / "skipped.json", {"reason": f"train.limits.{args.method}"})
         print(f"{name}: skipped by train.limits.{args.method}")
         return
+    if t.num_processes > 1 and args.method != "head_frozen" and not is_launched():
+        relaunch(t.num_processes)  # the launched processes do the work and write the outputs
+        return
+    accelerator = make_accelerator() if is_launched() else None
+    is_main = accelerator is None or accelerator.is_main_process
     seed_everything(args.seed)
-    device, dtype = pick_device()
+    device, dtype = pick_device(params.runtime.gpu)
+    if accelerator is not None:
+        device = accelerator.device
     data = load_run_data(args.size, args.seed)
     steps = num_training_steps(args.size, t.batch_size, t.epochs, t.min_steps, t.max_steps)
     settings = TrainSettings(
-        steps, t.batch_size, t.learning_rate[args.method], t.weight_decay, t.warmup_ratio
+        steps,
+        t.batch_size,
+        t.learning_rate[args.method],
+        t.weight_decay,
+        t.warmup_ratio,
+        t.group_by_length,
     )
     evaluate_at = evaluation_steps(steps, t.dev_evals)
     num_labels = len(params.data.label_names)
-    print(
-        f"{name}: {len(data.train)} examples, {steps} steps on {device} (bf16: {dtype is not None})"
-    )
+    processes = accelerator.num_processes if accelerator is not None else 1
+    if is_main:
+        print(
+            f"{name}: {len(data.train)} examples, {steps} steps on {device} x{processes} "
+            f"(bf16: {dtype is not None})"
+        )
 
-    with atomic_path(RUNS / name) as run_dir:
-        live = Live(str(run_dir / "live"), save_dvc_exp=False, dvcyaml=None)
+    # Only the main process writes; the others train into a scratch folder that is thrown away.
+    output = atomic_path(RUNS / name) if is_main else scratch_dir()
+    with output as run_dir:
+        live = Live(str(run_dir / "live"), save_dvc_exp=False, dvcyaml=None) if is_main else None
 
         def log(step: int, record: dict) -> None:
+            if live is None:
+                return
             live.step = step
             for key, value in record.items():
                 if key != "step":
@@ -84,6 +104,8 @@ def main() -> None:
                 device=device,
                 dtype=dtype,
                 eval_batch_size=t.eval_batch_size,
+                options=RuntimeOptions(t.compile, t.gradient_checkpointing),
+                accelerator=accelerator,
             )
             if args.method == "head_full":
                 model, history = methods.train_head_full(
@@ -94,6 +116,8 @@ def main() -> None:
                     data, MODEL, tokenizer, params.format.label_words, **common
                 )
         seconds = time.perf_counter() - start
+        if not is_main:
+            return
         live.summary = {"train_seconds": seconds, "steps": steps}
         live.end()
         methods.save_checkpoint(args.method, model.cpu(), run_dir)
@@ -104,8 +128,10 @@ def main() -> None:
                 "size": args.size,
                 "seed": args.seed,
                 "steps": steps,
+                "processes": processes,
                 "trainable_parameters": methods.count_trainable(model),
                 "train_seconds": round(seconds, 2),
+                "peak_memory_mib": round(peak_memory_mib(device), 1),
                 "device": str(device),
                 "history": history,
             },

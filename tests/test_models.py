@@ -51,6 +51,15 @@ def test_rank_classify_single_token_labels_use_one_pass(tiny_model_dir, tiny_tok
     np.testing.assert_allclose(scores, expected, rtol=1e-5, atol=1e-5)
 
 
+def test_rank_classify_with_several_multi_token_labels(tiny_model_dir):
+    model = load_causal_lm(tiny_model_dir).eval()
+    prompts = [[5, 6, 7], [8, 9], [20, 21, 22, 23, 24]]
+    labels = [[11], [12, 13], [14, 15, 16], [17]]
+    scores = rank_classify(model, prompts, labels, 0, 2, CPU, progress=False)
+    expected = [[hand_log_likelihood(model, p, t) for t in labels] for p in prompts]
+    np.testing.assert_allclose(scores, expected, rtol=1e-5, atol=1e-5)
+
+
 def test_batched_left_padded_generation_equals_one_by_one(tiny_model_dir, tiny_tokenizer):
     model = load_causal_lm(tiny_model_dir).eval()
     prompts = tiny_tokenizer(

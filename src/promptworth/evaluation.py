@@ -14,7 +14,13 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .inference import generate_greedy, head_logits, label_byte_lengths, rank_classify
+from .inference import (
+    generate_greedy,
+    grow_batch_size,
+    head_logits,
+    label_byte_lengths,
+    rank_classify,
+)
 from .methods import label_token_ids, load_head, load_head_classifier
 from .modeling import load_causal_lm
 from .params import EvalParams
@@ -34,7 +40,14 @@ def predict_head_full(
 ) -> dict[str, np.ndarray]:
     model = load_head_classifier(run_dir).to(device)
     ids = tokenizer(test["article"].tolist(), add_special_tokens=False)["input_ids"]
-    logits = head_logits(model, ids, tokenizer.pad_token_id, batch_size, device, dtype)
+    pad = tokenizer.pad_token_id
+    longest = sorted(ids, key=len, reverse=True)
+    batch_size = grow_batch_size(
+        lambda bs: head_logits(model, longest[:bs], pad, bs, device, dtype, progress=False),
+        batch_size,
+        device,
+    )
+    logits = head_logits(model, ids, pad, batch_size, device, dtype)
     return {"argmax": logits.argmax(axis=1)}
 
 
@@ -71,13 +84,21 @@ def predict_prompt(
     pad = tokenizer.pad_token_id
     prompt_ids = tokenizer(test["prompt"].tolist(), add_special_tokens=False)["input_ids"]
     label_ids = label_token_ids(tokenizer, label_words)
-    scores = rank_classify(model, prompt_ids, label_ids, pad, settings.batch_size, device, dtype)
+    longest = sorted(prompt_ids, key=len, reverse=True)
+    batch_size = grow_batch_size(
+        lambda bs: generate_greedy(
+            model, longest[:bs], pad, settings.max_new_tokens, bs, device, dtype, progress=False
+        ),
+        settings.batch_size,
+        device,
+    )
+    scores = rank_classify(model, prompt_ids, label_ids, pad, batch_size, device, dtype)
     readings = {
         "rank": scores.argmax(axis=1),
         "rank_norm": (scores / label_byte_lengths(label_words)).argmax(axis=1),
     }
     new_ids = generate_greedy(
-        model, prompt_ids, pad, settings.max_new_tokens, settings.batch_size, device, dtype
+        model, prompt_ids, pad, settings.max_new_tokens, batch_size, device, dtype
     )
     generations = [tokenizer.decode(ids, skip_special_tokens=True) for ids in new_ids]
     readings.update(verbalise(generations, label_names, settings, device))

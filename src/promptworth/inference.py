@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -11,6 +11,31 @@ from transformers import PreTrainedModel
 
 from .batching import length_sorted_batches, pad_batch
 from .modeling import HeadClassifier, autocast, last_token_states
+
+
+def grow_batch_size(
+    probe: Callable[[int], object], start: int, device: torch.device, limit: int = 4096
+) -> int:
+    """On CUDA, the largest batch size (doubling from `start`) whose `probe` on the longest inputs
+    runs without running out of memory and peaks below 80% of the card; `start` on CPU, where a
+    bigger batch buys little."""
+    if device.type != "cuda":
+        return start
+    total = torch.cuda.get_device_properties(device).total_memory
+    best, size = start, start
+    while size <= limit:
+        torch.cuda.reset_peak_memory_stats(device)
+        try:
+            probe(size)
+        except torch.OutOfMemoryError:
+            break
+        finally:
+            torch.cuda.empty_cache()
+        best = size
+        if torch.cuda.max_memory_allocated(device) > 0.4 * total:  # doubling would pass 80%
+            break
+        size *= 2
+    return best
 
 
 def _progress(total: int, desc: str, enabled: bool) -> tqdm:
@@ -70,6 +95,12 @@ def _scoring_plan(label_ids: Sequence[Sequence[int]]) -> list[int | None]:
     return multi or [None]
 
 
+def position_ids_for(mask: torch.Tensor) -> torch.Tensor:
+    """Positions counted from each row's first real token, so a left-padded row sees the same
+    positions as it would alone (GPT-2 and Llama otherwise number the padding too)."""
+    return (mask.cumsum(dim=-1) - 1).clamp(min=0)
+
+
 @torch.no_grad()
 def rank_classify(
     model: PreTrainedModel,
@@ -82,27 +113,49 @@ def rank_classify(
     progress: bool = True,
 ) -> np.ndarray:
     """Summed log-likelihood of each label's tokens given each prompt: an (examples, labels)
-    array; its argmax is the rank-classification prediction (lm-evaluation-harness style)."""
+    array; its argmax is the rank-classification prediction (lm-evaluation-harness style).
+
+    Sequences are left-padded, so every row's label tokens sit at the same last positions: the
+    LM head (a hidden x vocabulary product per position) runs only there (`logits_to_keep`), and
+    the few log-probabilities needed are gathered on the device before anything is copied back.
+    """
     model.eval()
     plan = _scoring_plan(label_ids)
     jobs = [(i, j) for i in range(len(prompt_ids)) for j in plan]  # (example, appended label)
     seqs = [list(prompt_ids[i]) + (list(label_ids[j]) if j is not None else []) for i, j in jobs]
+    appended = [0 if j is None else len(label_ids[j]) for _, j in jobs]
     scores = np.zeros((len(prompt_ids), len(label_ids)))
     with _progress(len(jobs), "rank", progress) as bar:
         for idx in length_sorted_batches([len(s) for s in seqs], batch_size):
-            ids, mask = pad_batch([seqs[k] for k in idx], pad_id)
+            ids, mask = pad_batch([seqs[k] for k in idx], pad_id, side="left")
+            keep = max(appended[k] for k in idx) + 1
             with autocast(device, dtype):
-                logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits
-            logprobs = torch.log_softmax(logits.float(), dim=-1).cpu()
+                logits = model(
+                    input_ids=ids.to(device),
+                    attention_mask=mask.to(device),
+                    position_ids=position_ids_for(mask).to(device),
+                    logits_to_keep=keep,
+                ).logits
+            logprobs = torch.log_softmax(logits.float(), dim=-1)  # (batch, keep, vocab)
+            rows, positions, tokens, cells = [], [], [], []
             for row, k in enumerate(idx):
-                i, appended = jobs[k]
-                end = len(prompt_ids[i]) - 1  # the position that predicts the first label token
+                i, j_appended = jobs[k]
+                end = keep - appended[k] - 1  # kept position that predicts a label's first token
                 for j, ids_j in enumerate(label_ids):
-                    if j == appended:
-                        positions = torch.arange(end, end + len(ids_j))
-                        scores[i, j] = logprobs[row, positions, ids_j].sum().item()
-                    elif len(ids_j) == 1:
-                        scores[i, j] = logprobs[row, end, ids_j[0]].item()
+                    if j == j_appended:
+                        targets = list(enumerate(ids_j))
+                    elif len(ids_j) == 1 and j_appended == plan[0]:  # scored once per example
+                        targets = [(0, ids_j[0])]
+                    else:
+                        continue
+                    for offset, tok in targets:
+                        rows.append(row)
+                        positions.append(end + offset)
+                        tokens.append(tok)
+                        cells.append((i, j))
+            picked = logprobs[rows, positions, tokens].cpu().numpy()
+            for (i, j), value in zip(cells, picked, strict=True):
+                scores[i, j] += value
             bar.update(len(idx))
     return scores
 

@@ -30,6 +30,13 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         shutil.rmtree(tmp.parent, ignore_errors=True)
 
 
+@contextmanager
+def scratch_dir() -> Iterator[Path]:
+    """A temporary directory that is deleted afterwards (for outputs nobody keeps)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        yield Path(tmp)
+
+
 def write_json(path: str | Path, obj: Any) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(obj, indent=2, sort_keys=False) + "\n")

@@ -15,9 +15,15 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from .batching import pad_batch
+from .batching import pad_batch, to_device
 from .inference import head_logits, rank_classify
-from .modeling import HeadClassifier, autocast, load_causal_lm
+from .modeling import (
+    HeadClassifier,
+    RuntimeOptions,
+    autocast,
+    load_causal_lm,
+    prepare_for_training,
+)
 from .prompts import encode_prompt_target
 from .runs import RunData, load_features
 from .training import (
@@ -29,6 +35,7 @@ from .training import (
 )
 
 Logger = Callable[[int, dict[str, float]], None]
+DEFAULT_OPTIONS = RuntimeOptions()
 
 
 def count_trainable(model: nn.Module) -> int:
@@ -51,7 +58,7 @@ def train_head_frozen(
         with torch.no_grad():
             return {"dev_accuracy": _accuracy(head(dev_x).numpy(), data.dev["label"])}
 
-    loss = classification_loss(lambda b: head(train_x[b]), data.train["label"], torch.device("cpu"))
+    loss = classification_loss(lambda m, b: m(train_x[b]), data.train["label"], torch.device("cpu"))
     history = train_loop(
         head,
         loss,
@@ -77,17 +84,20 @@ def train_head_full(
     device: torch.device,
     dtype: torch.dtype | None,
     eval_batch_size: int,
+    options: RuntimeOptions = DEFAULT_OPTIONS,
+    accelerator=None,
 ) -> tuple[nn.Module, list[dict]]:
     seed_everything(seed)  # before the head's random initialisation and any dropout
     model = HeadClassifier.from_pretrained(model_dir, num_labels).to(device)
+    prepare_for_training(model.backbone, options)
     pad = tokenizer.pad_token_id
     encode = lambda texts: tokenizer(list(texts), add_special_tokens=False)["input_ids"]  # noqa: E731
     train_ids, dev_ids = encode(data.train["article"]), encode(data.dev["article"])
 
-    def logits(batch: list[int]) -> torch.Tensor:
+    def logits(module: nn.Module, batch: list[int]) -> torch.Tensor:
         ids, mask = pad_batch([train_ids[i] for i in batch], pad)
         with autocast(device, dtype):
-            return model(ids.to(device), mask.to(device))
+            return module(to_device(ids, device), to_device(mask, device))
 
     def dev_accuracy(step: int) -> dict[str, float]:
         scores = head_logits(model, dev_ids, pad, eval_batch_size, device, dtype, progress=False)
@@ -103,6 +113,8 @@ def train_head_full(
         dev_accuracy if dev_ids else None,
         evaluate_at,
         log,
+        lengths=[len(ids) for ids in train_ids],
+        accelerator=accelerator,
     )
     return model, history
 
@@ -119,9 +131,11 @@ def train_prompt(
     device: torch.device,
     dtype: torch.dtype | None,
     eval_batch_size: int,
+    options: RuntimeOptions = DEFAULT_OPTIONS,
+    accelerator=None,
 ) -> tuple[nn.Module, list[dict]]:
     seed_everything(seed)  # dropout draws from the global generator
-    model = load_causal_lm(model_dir).to(device)
+    model = prepare_for_training(load_causal_lm(model_dir).to(device), options)
     pad = tokenizer.pad_token_id
     prompt_ids, target_ids = encode_prompt_target(
         tokenizer, data.train["prompt"], data.train["target"]
@@ -135,9 +149,7 @@ def train_prompt(
         )
         return {"dev_accuracy": _accuracy(scores, data.dev["label"])}
 
-    loss = lm_target_loss(
-        model, prompt_ids, target_ids, pad, device, lambda: autocast(device, dtype)
-    )
+    loss = lm_target_loss(prompt_ids, target_ids, pad, device, lambda: autocast(device, dtype))
     history = train_loop(
         model,
         loss,
@@ -147,6 +159,8 @@ def train_prompt(
         dev_accuracy if dev_prompts else None,
         evaluate_at,
         log,
+        lengths=[len(p) + len(t) for p, t in zip(prompt_ids, target_ids, strict=True)],
+        accelerator=accelerator,
     )
     return model, history
 

@@ -64,6 +64,10 @@ class TrainParams:
     dev_evals: int
     eval_batch_size: int
     limits: dict[str, RunLimits]
+    group_by_length: bool
+    compile: bool
+    gradient_checkpointing: bool
+    num_processes: int
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,11 @@ class ReportParams:
 
 
 @dataclass(frozen=True)
+class RuntimeParams:
+    gpu: int | None
+
+
+@dataclass(frozen=True)
 class Params:
     data: DataParams
     model: ModelParams
@@ -99,6 +108,7 @@ class Params:
     train: TrainParams
     eval: EvalParams
     report: ReportParams
+    runtime: RuntimeParams
 
 
 class _Section:
@@ -231,6 +241,10 @@ def _train(s: _Section) -> TrainParams:
         dev_evals=s.int_("dev_evals", 1),
         eval_batch_size=s.int_("eval_batch_size", 1),
         limits=limits,
+        group_by_length=s.bool_("group_by_length"),
+        compile=s.bool_("compile"),
+        gradient_checkpointing=s.bool_("gradient_checkpointing"),
+        num_processes=s.int_("num_processes", 1),
     )
 
 
@@ -296,6 +310,7 @@ def parse_params(raw: Any) -> Params:
         train=train,
         eval=_eval(section("eval")),
         report=_report(section("report"), train.methods),
+        runtime=RuntimeParams(section("runtime").int_("gpu", 0, optional=True)),
     )
 
 

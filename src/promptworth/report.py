@@ -21,6 +21,15 @@ CURVE_COLUMNS = [
     "none_rate",
     "n",
 ]
+# What each run cost (from its train.json and evaluation), beside what it scored.
+COST_COLUMNS = [
+    "trainable_parameters",
+    "train_steps",
+    "train_seconds",
+    "train_peak_memory_mib",
+    "eval_seconds",
+    "eval_peak_memory_mib",
+]
 
 
 def run_name(method: str, size: int, seed: int) -> str:
@@ -46,9 +55,10 @@ def collect_runs(eval_dir: str | Path, runs: Sequence[tuple[str, int, int]]) -> 
                     "macro_f1": s["macro_f1"],
                     "none_rate": s["none_rate"],
                     "n": s["n"],
+                    **{k: scores.get("cost", {}).get(k) for k in COST_COLUMNS},
                 }
             )
-    return pd.DataFrame(rows, columns=CURVE_COLUMNS)
+    return pd.DataFrame(rows, columns=CURVE_COLUMNS + COST_COLUMNS)
 
 
 def summarise(curves: pd.DataFrame) -> dict:
@@ -63,6 +73,17 @@ def summarise(curves: pd.DataFrame) -> dict:
             "macro_f1_mean": round(float(g["macro_f1"].mean()), 4),
             "none_rate_mean": round(float(g["none_rate"].mean()), 4),
             "seeds": int(len(g)),
+        }
+    return out
+
+
+def summarise_cost(curves: pd.DataFrame) -> dict:
+    """Mean cost per method and size over its runs (one row per run, not per reading)."""
+    runs = curves.drop_duplicates(["method", "size", "seed"])
+    out: dict = {}
+    for (method, size), g in runs.groupby(["method", "size"], sort=True):
+        out.setdefault(method, {})[str(size)] = {
+            k: (None if g[k].isna().all() else round(float(g[k].mean()), 1)) for k in COST_COLUMNS
         }
     return out
 
@@ -126,7 +147,9 @@ def _headline_value(res: dict | None) -> str:
     return f": {res['advantage']:.1f} points +- {res['loo_std']:.1f}."
 
 
-def render_markdown(summary: dict, advantage: dict, headline: str, n_test: int) -> str:
+def render_markdown(
+    summary: dict, advantage: dict, headline: str, n_test: int, cost: dict | None = None
+) -> str:
     """The human report: accuracy table (mean +- std over seeds) and the data advantages."""
     sizes = sorted({int(s) for series in summary.values() for s in series})
     lines = [
@@ -169,4 +192,26 @@ def render_markdown(summary: dict, advantage: dict, headline: str, n_test: int) 
         adv = "" if res["advantage"] is None else f"{res['advantage']:.1f}"
         std = "" if res["loo_std"] is None else f"{res['loo_std']:.1f}"
         lines.append(f"| {mark}{name}{mark} | {adv} | {std} |")
+    if cost:
+        lines += [
+            "",
+            "## Cost",
+            "",
+            "Mean per run: trainable parameters, optimiser steps, training and evaluation wall",
+            "time, peak memory (GPU allocations on CUDA, resident set size on CPU).",
+            "",
+            "| method | size | trainable params | steps | train s | train peak MiB | eval s "
+            "| eval peak MiB |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for method, by_size in cost.items():
+            for size, c in by_size.items():
+                cells = [_fmt(c[k]) for k in COST_COLUMNS]
+                lines.append(f"| {method} | {size} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}"

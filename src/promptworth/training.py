@@ -16,9 +16,11 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .batching import lm_batch
+from .batching import length_grouped_order, lm_batch, to_device
 
-LossFn = Callable[[list[int]], torch.Tensor]
+# The loss of a batch of example indices, computed with the module it is given: the plain model,
+# or its DistributedDataParallel wrapper (whose forward is what synchronises gradients).
+LossFn = Callable[[nn.Module, list[int]], torch.Tensor]
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class TrainSettings:
     learning_rate: float
     weight_decay: float
     warmup_ratio: float
+    group_by_length: bool = False  # batch examples of similar length together (less padding)
 
 
 def num_training_steps(
@@ -48,24 +51,34 @@ def seed_everything(seed: int) -> None:
 
 
 def epoch_batches(
-    num_examples: int, batch_size: int, steps: int, generator: torch.Generator
+    num_examples: int,
+    batch_size: int,
+    steps: int,
+    generator: torch.Generator,
+    lengths: Sequence[int] | None = None,
 ) -> Iterator[list[int]]:
     """`steps` batches of example indices: a fresh shuffle each epoch, the last partial batch of an
-    epoch kept (a 10-example subset still sees all 10 each epoch)."""
+    epoch kept (a 10-example subset still sees all 10 each epoch). With `lengths`, batches group
+    examples of similar length (see length_grouped_order) so less compute goes to padding."""
     produced = 0
     while True:
-        order = torch.randperm(num_examples, generator=generator).tolist()
-        for start in range(0, num_examples, batch_size):
+        if lengths is not None:
+            epoch = length_grouped_order(lengths, batch_size, generator)
+        else:
+            order = torch.randperm(num_examples, generator=generator).tolist()
+            epoch = [order[k : k + batch_size] for k in range(0, num_examples, batch_size)]
+        for batch in epoch:
             if produced == steps:
                 return
-            yield order[start : start + batch_size]
+            yield batch
             produced += 1
 
 
 def make_optimizer(
-    model: nn.Module, learning_rate: float, weight_decay: float
+    model: nn.Module, learning_rate: float, weight_decay: float, fused: bool = False
 ) -> torch.optim.AdamW:
-    """AdamW without weight decay on biases and normalisation weights (the usual recipe)."""
+    """AdamW without weight decay on biases and normalisation weights (the usual recipe); `fused`
+    (CUDA only) updates every parameter in one kernel instead of one per tensor."""
     decay, no_decay = [], []
     for name, param in model.named_parameters():
         if not param.requires_grad:
@@ -75,7 +88,7 @@ def make_optimizer(
         {"params": decay, "weight_decay": weight_decay},
         {"params": no_decay, "weight_decay": 0.0},
     ]
-    return torch.optim.AdamW(groups, lr=learning_rate)
+    return torch.optim.AdamW(groups, lr=learning_rate, fused=fused)
 
 
 def linear_schedule(optimizer: torch.optim.Optimizer, steps: int, warmup_ratio: float):
@@ -104,25 +117,45 @@ def train_loop(
     evaluate_at: set[int] | None = None,
     log: Callable[[int, dict[str, float]], None] | None = None,
     progress: bool = True,
+    lengths: Sequence[int] | None = None,
+    accelerator=None,
 ) -> list[dict[str, float]]:
-    """Run `settings.steps` optimiser steps; return the history of logged values."""
+    """Run `settings.steps` optimiser steps; return the history of logged values. `lengths`
+    (tokens per example) enables length-grouped batches when settings.group_by_length is set.
+
+    With an `accelerate.Accelerator` of several processes (DDP), every process draws the same
+    global batches (same seed) and takes its own shard of each, so the global batch, and thus the
+    result in expectation, is the same as with one process; only the main process evaluates.
+    """
     generator = torch.Generator().manual_seed(seed)
-    optimizer = make_optimizer(model, settings.learning_rate, settings.weight_decay)
-    scheduler = linear_schedule(optimizer, settings.steps, settings.warmup_ratio)
     trainable = [p for p in model.parameters() if p.requires_grad]
+    on_cuda = trainable[0].is_cuda
+    optimizer = make_optimizer(model, settings.learning_rate, settings.weight_decay, on_cuda)
+    scheduler = linear_schedule(optimizer, settings.steps, settings.warmup_ratio)
+    rank, world, train_model = 0, 1, model
+    if accelerator is not None and accelerator.num_processes > 1:
+        rank, world = accelerator.process_index, accelerator.num_processes
+        train_model, optimizer = accelerator.prepare(model, optimizer)
     history = []
-    batches = epoch_batches(num_examples, settings.batch_size, settings.steps, generator)
+    grouped = lengths if settings.group_by_length else None
+    batches = epoch_batches(num_examples, settings.batch_size, settings.steps, generator, grouped)
     with tqdm(total=settings.steps, desc="train", unit="step", disable=not progress) as bar:
         for step, batch in enumerate(batches, start=1):
-            model.train()
-            loss = loss_fn(batch)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(trainable, 1.0)
+            train_model.train()
+            loss = loss_fn(train_model, shard(batch, rank, world))
+            if world > 1:
+                accelerator.backward(loss)
+                accelerator.clip_grad_norm_(trainable, 1.0)
+            else:
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(trainable, 1.0)
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
+            if world > 1:
+                loss = accelerator.reduce(loss.detach(), reduction="mean")
             record = {"step": step, "train_loss": float(loss.item())}
-            if on_evaluate is not None and evaluate_at and step in evaluate_at:
+            if on_evaluate is not None and evaluate_at and step in evaluate_at and rank == 0:
                 record.update(on_evaluate(step))
             history.append(record)
             if log is not None:
@@ -132,26 +165,35 @@ def train_loop(
     return history
 
 
+def shard(batch: list[int], rank: int, world: int) -> list[int]:
+    """This process's share of a global batch; a process left without examples (a batch smaller
+    than the number of processes) repeats one, so every process takes part in the all-reduce."""
+    return batch[rank::world] or [batch[rank % len(batch)]]
+
+
 def lm_target_loss(
-    model: nn.Module,
     prompt_ids: Sequence[Sequence[int]],
     target_ids: Sequence[Sequence[int]],
     pad_id: int,
     device: torch.device,
     autocast_ctx: Callable,
+    pad_to: int | None = None,
 ) -> LossFn:
-    """Next-token cross-entropy on the target tokens only (the prompt method's loss)."""
+    """Next-token cross-entropy on the target tokens only (the prompt method's loss). `pad_to`
+    pads every batch to a fixed length instead of its own longest (for the benchmark)."""
 
-    def loss(batch: list[int]) -> torch.Tensor:
+    def loss(model: nn.Module, batch: list[int]) -> torch.Tensor:
         ids, mask, labels = lm_batch(
-            [prompt_ids[i] for i in batch], [target_ids[i] for i in batch], pad_id
+            [prompt_ids[i] for i in batch], [target_ids[i] for i in batch], pad_id, pad_to
         )
         with autocast_ctx():
-            logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits
+            logits = model(
+                input_ids=to_device(ids, device), attention_mask=to_device(mask, device)
+            ).logits
         # Position t predicts token t+1: shift, then average over the target tokens.
         return nn.functional.cross_entropy(
             logits[:, :-1].float().reshape(-1, logits.shape[-1]),
-            labels[:, 1:].reshape(-1).to(device),
+            to_device(labels[:, 1:].reshape(-1), device),
             ignore_index=-100,
         )
 
@@ -159,12 +201,15 @@ def lm_target_loss(
 
 
 def classification_loss(
-    logits_fn: Callable[[list[int]], torch.Tensor], labels: Sequence[int], device: torch.device
+    logits_fn: Callable[[nn.Module, list[int]], torch.Tensor],
+    labels: Sequence[int],
+    device: torch.device,
 ) -> LossFn:
     """Cross-entropy over the class logits of a batch (both head methods)."""
     targets = torch.tensor(list(labels), dtype=torch.long)
 
-    def loss(batch: list[int]) -> torch.Tensor:
-        return nn.functional.cross_entropy(logits_fn(batch).float(), targets[batch].to(device))
+    def loss(model: nn.Module, batch: list[int]) -> torch.Tensor:
+        logits = logits_fn(model, batch).float()
+        return nn.functional.cross_entropy(logits, targets[batch].to(device))
 
     return loss
