@@ -155,3 +155,25 @@ def test_head_full_training_learns_the_synthetic_topics(tiny_model_dir, tiny_tok
         32,
     )
     assert history[-1]["dev_accuracy"] >= 0.6
+
+
+def test_gradient_checkpointing_gives_the_same_loss_and_gradients(tiny_model_dir):
+    from promptworth.modeling import RuntimeOptions, prepare_for_training
+    from promptworth.training import lm_target_loss
+
+    def loss_and_grad(options):
+        model = prepare_for_training(load_causal_lm(tiny_model_dir), options)
+        model.train()
+        for module in model.modules():  # no dropout, so both passes compute the same function
+            if isinstance(module, torch.nn.Dropout):
+                module.p = 0.0
+        loss = lm_target_loss([[5, 6, 7], [8, 9]], [[11], [12, 13]], 0, CPU, torch.enable_grad)
+        value = loss(model, [0, 1])
+        value.backward()
+        return value.item(), model.lm_head.weight.grad.clone(), model.is_gradient_checkpointing
+
+    plain, plain_grad, plain_on = loss_and_grad(RuntimeOptions())
+    ckpt, ckpt_grad, ckpt_on = loss_and_grad(RuntimeOptions(gradient_checkpointing=True))
+    assert (plain_on, ckpt_on) == (False, True)
+    assert ckpt == pytest.approx(plain, rel=1e-6)
+    torch.testing.assert_close(ckpt_grad, plain_grad, rtol=1e-5, atol=1e-6)
