@@ -49,3 +49,29 @@ def test_leave_one_out_std_is_positive_when_one_run_is_lucky():
     lucky = pd.concat([PROMPT, runs([100], [0.55])], ignore_index=True)
     res = data_advantage_with_error(lucky, HEAD, 1000)
     assert res["loo_std"] > 0
+
+
+def test_log_space_reading_of_a_tenfold_shift():
+    # The prompt at n points reaches what the head reaches at 10 x n (log-linear curves).
+    head = runs([10, 100, 1000], [0.3, 0.5, 0.7])
+    prompt = runs([10, 100, 1000], [0.5, 0.7, 0.9])
+    assert data_advantage(prompt, head, 1000, log_space=True) == pytest.approx(1.0)  # log10(10)
+    # Over the same range, the linear reading is a number of points, not a ratio.
+    assert data_advantage(prompt, head, 1000) > 100
+
+
+def test_log_space_ratio_in_the_report():
+    from promptworth.report import advantages
+
+    curves = pd.concat(
+        [
+            runs([10, 100, 1000], [0.3, 0.5, 0.7]).assign(
+                series="head_full/argmax", method="head_full"
+            ),
+            runs([10, 100, 1000], [0.5, 0.7, 0.9]).assign(series="prompt/rank", method="prompt"),
+        ],
+        ignore_index=True,
+    )
+    res = advantages(curves, 1000)["prompt/rank vs head_full/argmax"]
+    assert res["ratio"] == pytest.approx(10.0, rel=1e-3)
+    assert res["log10_ratio_loo_std"] >= 0

@@ -26,12 +26,20 @@ def points_needed(sizes: np.ndarray, accuracies: np.ndarray, level: float) -> fl
     return float("nan")
 
 
-def data_advantage(prompt_runs: pd.DataFrame, head_runs: pd.DataFrame, levels: int) -> float:
+def data_advantage(
+    prompt_runs: pd.DataFrame, head_runs: pd.DataFrame, levels: int, log_space: bool = False
+) -> float:
     """Mean over `levels` accuracy levels of (points head needs - points prompt needs), over the
     accuracy range both curves reach. Positive: the prompt saves that many points. NaN if the
-    curves share no accuracy range."""
+    curves share no accuracy range.
+
+    With `log_space`, curves are interpolated in log10(points) and the gap is a log10 ratio:
+    10**gap = k reads "the prompt at n points matches the head at k x n points", the natural
+    reading for curves sampled at 10, 100, 1000, ... points."""
     ps, pa = envelope(prompt_runs)
     hs, ha = envelope(head_runs)
+    if log_space:
+        ps, hs = np.log10(ps), np.log10(hs)
     low, high = max(pa[0], ha[0]), min(pa[-1], ha[-1])
     if not low < high:
         return float("nan")
@@ -41,11 +49,11 @@ def data_advantage(prompt_runs: pd.DataFrame, head_runs: pd.DataFrame, levels: i
 
 
 def data_advantage_with_error(
-    prompt_runs: pd.DataFrame, head_runs: pd.DataFrame, levels: int
+    prompt_runs: pd.DataFrame, head_runs: pd.DataFrame, levels: int, log_space: bool = False
 ) -> dict[str, float]:
     """The advantage and its leave-one-run-out standard deviation: recompute it without each run
     (of either method) in turn; the spread says how much one lucky or unlucky seed moves it."""
-    value = data_advantage(prompt_runs, head_runs, levels)
+    value = data_advantage(prompt_runs, head_runs, levels, log_space)
     loo: list[float] = []
     for which, runs in (("prompt", prompt_runs), ("head", head_runs)):
         for drop in runs.index:
@@ -53,7 +61,7 @@ def data_advantage_with_error(
             if rest.empty:
                 continue
             pair = (rest, head_runs) if which == "prompt" else (prompt_runs, rest)
-            loo.append(data_advantage(*pair, levels))
+            loo.append(data_advantage(*pair, levels, log_space))
     finite = [v for v in loo if np.isfinite(v)]
     std = float(np.std(finite)) if finite else float("nan")
     return {"advantage": value, "loo_std": std, "loo_runs": len(finite)}

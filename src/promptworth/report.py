@@ -95,16 +95,18 @@ def advantages(curves: pd.DataFrame, levels: int) -> dict[str, dict[str, float]]
     heads = curves[curves["method"] != "prompt"]
     for p_series, p_runs in prompt.groupby("series"):
         for h_series, h_runs in heads.groupby("series"):
-            res = data_advantage_with_error(
-                p_runs.reset_index(drop=True), h_runs.reset_index(drop=True), levels
-            )
+            p_runs, h_runs = p_runs.reset_index(drop=True), h_runs.reset_index(drop=True)
+            res = data_advantage_with_error(p_runs, h_runs, levels)
+            log = data_advantage_with_error(p_runs, h_runs, levels, log_space=True)
+            res["log10_ratio"], res["log10_ratio_loo_std"] = log["advantage"], log["loo_std"]
+            res["ratio"] = 10 ** log["advantage"]
             out[f"{p_series} vs {h_series}"] = {k: _finite(v) for k, v in res.items()}
     return out
 
 
 def _finite(value: float) -> float | None:
     """JSON-safe number: NaN (curves that never overlap) becomes null."""
-    return None if value != value else round(float(value), 2)
+    return None if value != value else round(float(value), 3)
 
 
 def plot_learning_curves(curves: pd.DataFrame, path: str | Path, title: str) -> None:
@@ -184,14 +186,21 @@ def render_markdown(
         "",
         f"Headline: **{headline}**" + _headline_value(advantage.get(headline)),
         "",
-        "| comparison | points saved | +- LOO std |",
-        "|---|---|---|",
+        "In log space: the prompt at n points matches the head at k x n points (k averaged as",
+        "log10 k over the same accuracy levels; +- is the LOO std of log10 k).",
+        "",
+        "| comparison | points saved | +- LOO std | k (log space) | +- LOO std of log10 k |",
+        "|---|---|---|---|---|",
     ]
     for name, res in advantage.items():
         mark = "**" if name == headline else ""
-        adv = "" if res["advantage"] is None else f"{res['advantage']:.1f}"
-        std = "" if res["loo_std"] is None else f"{res['loo_std']:.1f}"
-        lines.append(f"| {mark}{name}{mark} | {adv} | {std} |")
+        cells = [
+            "" if res["advantage"] is None else f"{res['advantage']:.1f}",
+            "" if res["loo_std"] is None else f"{res['loo_std']:.1f}",
+            "" if res.get("ratio") is None else f"{res['ratio']:.2f}",
+            "" if res.get("log10_ratio_loo_std") is None else f"{res['log10_ratio_loo_std']:.3f}",
+        ]
+        lines.append(f"| {mark}{name}{mark} | " + " | ".join(cells) + " |")
     if cost:
         lines += [
             "",
