@@ -12,6 +12,7 @@ from promptworth.io import atomic_path, read_json, write_json
 from promptworth.modeling import load_tokenizer, peak_memory_mib, pick_device
 from promptworth.params import METHODS, load_params
 from promptworth.paths import EVAL, FORMATTED, MODEL, RUNS
+from promptworth.prompts import format_prompt
 from promptworth.report import run_name
 from promptworth.scoring import score_predictions
 from promptworth.verbalise import NONE
@@ -59,6 +60,8 @@ def main() -> None:
             params.eval,
             device,
             dtype,
+            # Contextual calibration's content-free input, in the same pattern (Zhao et al.).
+            format_prompt(params.format.template, "N/A"),
         )
     seconds = time.perf_counter() - start
     trained = read_json(run_dir / "train.json")

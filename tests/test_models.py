@@ -177,3 +177,14 @@ def test_gradient_checkpointing_gives_the_same_loss_and_gradients(tiny_model_dir
     assert (plain_on, ckpt_on) == (False, True)
     assert ckpt == pytest.approx(plain, rel=1e-6)
     torch.testing.assert_close(ckpt_grad, plain_grad, rtol=1e-5, atol=1e-6)
+
+
+def test_contextual_calibration_divides_out_the_content_free_prior():
+    from promptworth.inference import calibrated_predictions
+
+    # The model favours label 0 for any input (content-free log-probs 0.6/0.2/0.2).
+    content_free = np.log([0.6, 0.2, 0.2])
+    scores = np.log([[0.5, 0.3, 0.2], [0.7, 0.2, 0.1], [0.4, 0.1, 0.5]])
+    assert scores.argmax(axis=1).tolist() == [0, 0, 2]
+    # Ratios to the prior: (0.83, 1.5, 1.0) -> 1; (1.17, 1.0, 0.5) -> 0; (0.67, 0.5, 2.5) -> 2.
+    assert calibrated_predictions(scores, content_free).tolist() == [1, 0, 2]

@@ -77,7 +77,8 @@ def test_repro_runs_every_stage_and_writes_every_output(repo):
 def test_metrics_are_in_range_and_trained_models_beat_chance(repo):
     work, params, _ = repo
     curves = pd.read_csv(work / "metrics/curves.csv")
-    prompt_readings = 2 + len(params["eval"]["verbalisers"])  # rank, rank_norm, verbalisers
+    # rank, rank_norm, rank_cal, one per verbaliser
+    prompt_readings = 3 + len(params["eval"]["verbalisers"])
     head_runs, prompt_runs = 2 * 2 * 2, 2 + 1  # 2 heads x 2 sizes x 2 seeds; prompt trimmed
     assert len(curves) == head_runs + prompt_runs * prompt_readings
     assert set(curves.loc[curves["method"] == "prompt", "seed"][curves["size"] == 40]) == {0}
@@ -88,7 +89,7 @@ def test_metrics_are_in_range_and_trained_models_beat_chance(repo):
     assert summary["accuracy"]["prompt/gen_exact"]["40"]["accuracy_mean"] > 0.4
     assert "prompt/rank vs head_full/argmax" in summary["data_advantage"]
     preds = pd.read_csv(work / "data/eval/prompt-40-0/predictions.csv")
-    assert {"rank", "rank_norm", "gen_exact", "gen_rouge", "gen_bertscore", "generation"} <= set(
+    assert {"rank", "rank_norm", "rank_cal", "gen_exact", "gen_rouge", "gen_bertscore"} <= set(
         preds.columns
     )
 

@@ -15,6 +15,7 @@ import pandas as pd
 import torch
 
 from .inference import (
+    calibrated_predictions,
     generate_greedy,
     grow_batch_size,
     head_logits,
@@ -78,8 +79,10 @@ def predict_prompt(
     settings: EvalParams,
     device,
     dtype,
+    content_free_prompt: str,
 ) -> tuple[dict[str, np.ndarray], list[str]]:
-    """Rank and verbaliser readings, plus the decoded generations (kept in predictions.csv)."""
+    """Rank (plain, per byte, contextually calibrated against `content_free_prompt`) and
+    verbaliser readings, plus the decoded generations (kept in predictions.csv)."""
     model = load_causal_lm(run_dir / "lm").to(device)
     pad = tokenizer.pad_token_id
     prompt_ids = tokenizer(test["prompt"].tolist(), add_special_tokens=False)["input_ids"]
@@ -93,9 +96,14 @@ def predict_prompt(
         device,
     )
     scores = rank_classify(model, prompt_ids, label_ids, pad, batch_size, device, dtype)
+    content_free_ids = tokenizer([content_free_prompt], add_special_tokens=False)["input_ids"]
+    content_free = rank_classify(
+        model, content_free_ids, label_ids, pad, 1, device, dtype, progress=False
+    )[0]
     readings = {
         "rank": scores.argmax(axis=1),
         "rank_norm": (scores / label_byte_lengths(label_words)).argmax(axis=1),
+        "rank_cal": calibrated_predictions(scores, content_free),
     }
     new_ids = generate_greedy(
         model, prompt_ids, pad, settings.max_new_tokens, batch_size, device, dtype

@@ -274,9 +274,9 @@ def _report(s: _Section, methods: tuple[str, ...]) -> ReportParams:
 
 
 def prompt_readings(verbalisers: tuple[str, ...]) -> tuple[str, ...]:
-    """Names of the prompt method's readings: rank classification (plain and length-normalised)
-    and one per verbaliser applied to greedy generations."""
-    return ("rank", "rank_norm") + tuple(f"gen_{v}" for v in verbalisers)
+    """Names of the prompt method's readings: rank classification (plain, length-normalised and
+    contextually calibrated) and one per verbaliser applied to greedy generations."""
+    return ("rank", "rank_norm", "rank_cal") + tuple(f"gen_{v}" for v in verbalisers)
 
 
 def parse_params(raw: Any) -> Params:
