@@ -51,3 +51,15 @@ def test_pad_batch_left_puts_tokens_at_the_end():
 def test_empty_label_word_is_an_error(tiny_tokenizer):
     with pytest.raises(ValueError, match="label_words"):
         encode_prompt_target(tiny_tokenizer, ["x"], [""])
+
+
+def test_length_grouped_epoch_covers_every_example_once_with_little_padding():
+    import torch
+
+    from promptworth.batching import length_grouped_order
+
+    lengths = [5, 90, 7, 88, 6, 91, 8, 89] * 4
+    batches = length_grouped_order(lengths, 4, torch.Generator().manual_seed(0))
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    # similar lengths share a batch: no batch mixes a short (<10) and a long (>80) example
+    assert all(len({lengths[i] < 50 for i in b}) == 1 for b in batches)

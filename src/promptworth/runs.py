@@ -43,5 +43,5 @@ def load_features(split: str) -> torch.Tensor:
     """Frozen-LM features of data/formatted/{split}.parquet, row for row (stage `features`)."""
     path = FEATURES / f"{split}.safetensors"
     if not path.is_file():
-        raise FileNotFoundError(f"{path} not found: is head_frozen in train.methods?")
+        raise FileNotFoundError(f"{path} not found: did the features stage run?")
     return load_file(path)["features"]
