@@ -8,7 +8,7 @@ import argparse
 import time
 
 from promptworth import evaluation
-from promptworth.io import atomic_path, read_json, write_json
+from promptworth.io import SKIPPED, atomic_path, read_json, write_json, write_skipped
 from promptworth.modeling import load_tokenizer, peak_memory_mib, pick_device
 from promptworth.params import METHODS, load_params
 from promptworth.paths import EVAL, FORMATTED, MODEL, RUNS
@@ -33,10 +33,8 @@ def main() -> None:
     params = load_params()
     name = run_name(args.method, args.size, args.seed)
     run_dir = RUNS / name
-    if (run_dir / "skipped.json").is_file():
-        with atomic_path(EVAL / name) as out:
-            out.mkdir()
-            write_json(out / "skipped.json", {"reason": "the run was skipped by train.limits"})
+    if (run_dir / SKIPPED).is_file():
+        write_skipped(EVAL / name, "the run was skipped by train.limits")
         print(f"{name}: skipped")
         return
     device, dtype = pick_device(params.runtime.gpu)

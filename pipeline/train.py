@@ -7,13 +7,14 @@ A run that train.limits trims writes only skipped.json.
 
 import argparse
 import time
+from contextlib import nullcontext
 
 from dvclive import Live
 
 from promptworth import methods
 from promptworth.distributed import is_launched, make_accelerator, relaunch
 from promptworth.grid import run_included
-from promptworth.io import atomic_path, scratch_dir, write_json
+from promptworth.io import atomic_path, write_json, write_skipped
 from promptworth.modeling import RuntimeOptions, load_tokenizer, peak_memory_mib, pick_device
 from promptworth.params import METHODS, load_params
 from promptworth.paths import MODEL, RUNS
@@ -42,9 +43,7 @@ def main() -> None:
     name = run_name(args.method, args.size, args.seed)
     s = params.sample
     if not run_included(args.method, args.size, args.seed, s.sizes, s.seeds, t.limits):
-        with atomic_path(RUNS / name) as run_dir:
-            run_dir.mkdir()
-            write_json(run_dir / "skipped.json", {"reason": f"train.limits.{args.method}"})
+        write_skipped(RUNS / name, f"train.limits.{args.method}")
         print(f"{name}: skipped by train.limits.{args.method}")
         return
     if t.num_processes > 1 and args.method != "head_frozen" and not is_launched():
@@ -75,8 +74,8 @@ def main() -> None:
             f"(bf16: {dtype is not None})"
         )
 
-    # Only the main process writes; the others train into a scratch folder that is thrown away.
-    output = atomic_path(RUNS / name) if is_main else scratch_dir()
+    # Only the main process writes outputs; the others only take part in training.
+    output = atomic_path(RUNS / name) if is_main else nullcontext()
     with output as run_dir:
         live = Live(str(run_dir / "live"), save_dvc_exp=False, dvcyaml=None) if is_main else None
 

@@ -30,16 +30,19 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         shutil.rmtree(tmp.parent, ignore_errors=True)
 
 
-@contextmanager
-def scratch_dir() -> Iterator[Path]:
-    """A temporary directory that is deleted afterwards (for outputs nobody keeps)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        yield Path(tmp)
-
-
 def write_json(path: str | Path, obj: Any) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(obj, indent=2, sort_keys=False) + "\n")
+
+
+SKIPPED = "skipped.json"  # the only file of a run that train.limits trims
+
+
+def write_skipped(path: str | Path, reason: str) -> None:
+    """Mark a trimmed run: its stage output is a folder holding only SKIPPED."""
+    with atomic_path(path) as tmp:
+        tmp.mkdir()
+        write_json(tmp / SKIPPED, {"reason": reason})
 
 
 def read_json(path: str | Path) -> Any:
