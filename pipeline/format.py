@@ -1,7 +1,9 @@
-"""Stage `format`: model inputs for every row a run will use (training subsets, dev, test subset).
+"""Stage `format`: every row a run will use (training subsets, dev, test subset), its article cut
+to format.max_article_tokens tokens.
 
-Writes data/formatted/{train,test}.parquet with columns row, article (truncated), prompt, target,
-label; `row` is the position in data/raw.
+Writes data/formatted/{train,test}.parquet with columns row, article, label; `row` is the position
+in data/raw. Patterns are applied when a run reads its rows (promptworth.prompts.apply_pattern),
+so changing a pattern re-runs only the runs that use it, not this stage or the head runs.
 """
 
 import pandas as pd
@@ -10,12 +12,11 @@ from promptworth.io import atomic_path, read_json
 from promptworth.modeling import load_tokenizer
 from promptworth.params import load_params
 from promptworth.paths import FORMATTED, MODEL, RAW, SPLITS
-from promptworth.prompts import format_rows
+from promptworth.prompts import truncate_rows
 
 
 def main() -> None:
     params = load_params()
-    f = params.format
     splits = read_json(SPLITS)
     tokenizer = load_tokenizer(MODEL)
     needed = {
@@ -24,13 +25,8 @@ def main() -> None:
     }
     for name, rows in needed.items():
         raw = pd.read_parquet(RAW / f"{name}.parquet").iloc[rows]
-        table = format_rows(
-            raw["text"].tolist(),
-            raw["label"].tolist(),
-            tokenizer,
-            f.template,
-            f.label_words,
-            f.max_article_tokens,
+        table = truncate_rows(
+            raw["text"].tolist(), raw["label"].tolist(), tokenizer, params.format.max_article_tokens
         )
         table.insert(0, "row", rows)
         with atomic_path(FORMATTED / f"{name}.parquet") as tmp:

@@ -122,26 +122,58 @@ def write_dataset(out_dir: Path, n_train: int = 240, n_test: int = 80) -> tuple[
 
 
 def tiny_params(base: dict, train_csv: Path, test_csv: Path, model: Path, bert: Path) -> dict:
-    """params.yaml for a whole pipeline run in about a minute on 2 CPU cores."""
+    """params.yaml for a whole pipeline run, every method and two patterns, in a few minutes on
+    2 CPU cores."""
     p = {k: dict(v) for k, v in base.items()}
     p["data"].update(source=str(train_csv), test_source=str(test_csv))
     p["model"]["name"] = str(model)
     p["sample"].update(sizes=[8, 40], seeds=[0, 1], dev_size=24)
-    p["format"]["max_article_tokens"] = 24
+    p["format"].update(
+        max_article_tokens=24,
+        patterns={
+            "instruct": {"template": TEMPLATE, "label_words": [" " + n for n in LABEL_NAMES]},
+            "keyword": {
+                "template": "{text} Topic:",
+                "label_words": [" election", " match", " market", " software"],
+            },
+        },
+        null_label_words=[" Alice", " Bob", " Carol", " David"],
+    )
     p["train"].update(
+        methods=list(base["train"]["methods"]),  # every method
+        patterns=["instruct", "keyword"],
+        main_pattern="instruct",
         epochs=2,
-        min_steps=150,
+        min_steps=100,
         max_steps=150,
         batch_size=8,
-        dev_evals=2,
+        early_stopping={"patience": 2, "eval_interval": 50},
+        lora={"rank": 4, "alpha": 8, "dropout": 0.0},
+        prompt_tuning={"virtual_tokens": 4},
+        # 80 tokens hold one demonstration and the query (~35 tokens each): exercises dropping.
+        icl={"shots": 2, "max_tokens": 80},
         eval_batch_size=32,
-        learning_rate={"head_frozen": 3.0e-2, "head_full": 3.0e-3, "prompt": 3.0e-3},
+        learning_rate={
+            "head_frozen": 3.0e-2,
+            "head_full": 3.0e-3,
+            "prompt": 3.0e-3,
+            "prompt_null": 3.0e-3,
+            "prompt_lora": 1.0e-2,
+            "prompt_tuning": 1.0e-1,
+            "icl_zero": None,
+            "icl_few": None,
+        },
     )
-    # Exercise trimming: the prompt runs only its first seed at the largest size.
-    p["train"]["limits"] = {
-        m: {"max_size": None, "seeds_at_max_size": None} for m in p["train"]["methods"]
-    }
+    none = {"max_size": None, "seeds": None, "seeds_at_max_size": None, "all_patterns": True}
+    p["train"]["limits"] = {m: dict(none) for m in p["train"]["methods"]}
+    # Exercise trimming: the prompt runs only its first seed at the largest size, the
+    # parameter-efficient methods and icl_few one seed, the null control the main pattern only.
     p["train"]["limits"]["prompt"]["seeds_at_max_size"] = 1
-    p["eval"].update(test_size=40, batch_size=32, max_new_tokens=3)
+    for m in ("prompt_lora", "prompt_tuning", "icl_few"):
+        p["train"]["limits"][m]["seeds"] = 1
+    p["train"]["limits"]["prompt_null"].update(seeds_at_max_size=1, all_patterns=False)
+    p["eval"].update(
+        test_size=40, batch_size=32, max_new_tokens=3, generation_methods=["prompt", "prompt_null"]
+    )
     p["eval"]["bertscore"] = {"model": str(bert), "num_layers": 2, "threshold": 0.9}
     return p

@@ -1,8 +1,8 @@
-"""Predictions of a trained run on the test rows, one array per reading.
+"""Predictions of a run on the test rows, one array per reading.
 
-Head methods have one reading (argmax). The prompt method has rank classification (summed and
-length-normalised log-likelihood of each label word) and one reading per verbaliser applied to
-its greedy generations.
+Head methods have one reading (argmax). Prompt and ICL methods have rank classification (summed,
+per-byte and contextually calibrated log-likelihood of each label word) and, for the methods in
+eval.generation_methods, one reading per verbaliser applied to greedy generations.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from .inference import (
     head_logits,
     label_byte_lengths,
     rank_classify,
+    scoring_plan,
 )
 from .methods import label_token_ids, load_head, load_head_classifier
-from .modeling import load_causal_lm
 from .params import EvalParams
 from .runs import load_features
 from .verbalise import verbalise_bertscore, verbalise_exact, verbalise_rouge
@@ -55,7 +55,7 @@ def predict_head_full(
 def verbalise(
     generations: Sequence[str], label_names: Sequence[str], settings: EvalParams, device
 ) -> dict[str, np.ndarray]:
-    """One prediction array per configured verbaliser."""
+    """One prediction array per configured verbaliser, matching against `label_names`."""
     out = {}
     for name in settings.verbalisers:
         if name == "exact":
@@ -70,44 +70,55 @@ def verbalise(
     return out
 
 
-def predict_prompt(
-    run_dir: Path,
-    test: pd.DataFrame,
+def rank_tokens(prompt_ids: Sequence[Sequence[int]], label_ids: Sequence[Sequence[int]]) -> int:
+    """Tokens rank classification runs through the model (one pass per scoring-plan entry)."""
+    plan = scoring_plan(label_ids)
+    extra = sum(0 if j is None else len(label_ids[j]) for j in plan)
+    return sum(len(p) for p in prompt_ids) * len(plan) + extra * len(prompt_ids)
+
+
+def predict_lm(
+    model,
     tokenizer,
+    prompt_ids: Sequence[Sequence[int]],
+    content_free_ids: Sequence[int],
     label_words: Sequence[str],
-    label_names: Sequence[str],
     settings: EvalParams,
     device,
     dtype,
-    content_free_prompt: str,
-) -> tuple[dict[str, np.ndarray], list[str]]:
-    """Rank (plain, per byte, contextually calibrated against `content_free_prompt`) and
-    verbaliser readings, plus the decoded generations (kept in predictions.csv)."""
-    model = load_causal_lm(run_dir / "lm").to(device)
+    generate: bool,
+) -> tuple[dict[str, np.ndarray], list[str] | None, int]:
+    """Readings of a causal LM on `prompt_ids`: rank (summed log-likelihood of each label word),
+    rank_norm (per byte), rank_cal (contextually calibrated against `content_free_ids`, Zhao et
+    al.), and with `generate` one reading per verbaliser of the greedy generations, matched
+    against the label words. Returns the readings, the generations and the tokens processed."""
     pad = tokenizer.pad_token_id
-    prompt_ids = tokenizer(test["prompt"].tolist(), add_special_tokens=False)["input_ids"]
     label_ids = label_token_ids(tokenizer, label_words)
     longest = sorted(prompt_ids, key=len, reverse=True)
     batch_size = grow_batch_size(
-        lambda bs: generate_greedy(
-            model, longest[:bs], pad, settings.max_new_tokens, bs, device, dtype, progress=False
+        lambda bs: rank_classify(
+            model, longest[:bs], label_ids, pad, bs, device, dtype, progress=False
         ),
         settings.batch_size,
         device,
     )
     scores = rank_classify(model, prompt_ids, label_ids, pad, batch_size, device, dtype)
-    content_free_ids = tokenizer([content_free_prompt], add_special_tokens=False)["input_ids"]
     content_free = rank_classify(
-        model, content_free_ids, label_ids, pad, 1, device, dtype, progress=False
+        model, [content_free_ids], label_ids, pad, 1, device, dtype, progress=False
     )[0]
     readings = {
         "rank": scores.argmax(axis=1),
         "rank_norm": (scores / label_byte_lengths(label_words)).argmax(axis=1),
         "rank_cal": calibrated_predictions(scores, content_free),
     }
+    tokens = rank_tokens(prompt_ids, label_ids)
+    if not generate:
+        return readings, None, tokens
     new_ids = generate_greedy(
         model, prompt_ids, pad, settings.max_new_tokens, batch_size, device, dtype
     )
+    tokens += sum(len(p) + len(n) for p, n in zip(prompt_ids, new_ids, strict=True))
     generations = [tokenizer.decode(ids, skip_special_tokens=True) for ids in new_ids]
-    readings.update(verbalise(generations, label_names, settings, device))
-    return readings, generations
+    words = [w.strip() for w in label_words]
+    readings.update(verbalise(generations, words, settings, device))
+    return readings, generations, tokens

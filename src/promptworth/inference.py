@@ -97,7 +97,7 @@ def calibrated_predictions(scores: np.ndarray, content_free: np.ndarray) -> np.n
     return (np.asarray(scores) - np.asarray(content_free)[None, :]).argmax(axis=1)
 
 
-def _scoring_plan(label_ids: Sequence[Sequence[int]]) -> list[int | None]:
+def scoring_plan(label_ids: Sequence[Sequence[int]]) -> list[int | None]:
     """Which continuation each forward pass appends: one pass per multi-token label; labels of a
     single token are read off the logits at the prompt's end of any pass, so when all labels are
     single tokens, one pass of the prompt alone scores every label."""
@@ -130,7 +130,7 @@ def rank_classify(
     the few log-probabilities needed are gathered on the device before anything is copied back.
     """
     model.eval()
-    plan = _scoring_plan(label_ids)
+    plan = scoring_plan(label_ids)
     jobs = [(i, j) for i in range(len(prompt_ids)) for j in plan]  # (example, appended label)
     seqs = [list(prompt_ids[i]) + (list(label_ids[j]) if j is not None else []) for i, j in jobs]
     appended = [0 if j is None else len(label_ids[j]) for _, j in jobs]

@@ -12,10 +12,8 @@ from typing import Any
 
 import yaml
 
-from .grid import RunLimits
+from .grid import HEAD_METHODS, ICL_METHODS, METHODS, PROMPT_METHODS, RunLimits
 
-METHODS = ("head_frozen", "head_full", "prompt")
-HEAD_METHODS = ("head_frozen", "head_full")
 VERBALISERS = ("exact", "rouge", "bertscore")
 
 
@@ -45,15 +43,48 @@ class SampleParams:
 
 
 @dataclass(frozen=True)
-class FormatParams:
+class Pattern:
     template: str
     label_words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FormatParams:
+    patterns: dict[str, Pattern]
+    null_label_words: tuple[str, ...]
     max_article_tokens: int
+
+    def for_run(self, method: str, pattern: str) -> Pattern:
+        """The template and target words a run uses: prompt_null swaps in the null words."""
+        chosen = self.patterns[pattern]
+        if method == "prompt_null":
+            return Pattern(chosen.template, self.null_label_words)
+        return chosen
+
+
+@dataclass(frozen=True)
+class EarlyStopping:
+    patience: int | None  # None: train every planned step, keep the last weights
+    eval_interval: int
+
+
+@dataclass(frozen=True)
+class LoraParams:
+    rank: int
+    alpha: int
+    dropout: float
+
+
+@dataclass(frozen=True)
+class IclParams:
+    shots: int
+    max_tokens: int | None
 
 
 @dataclass(frozen=True)
 class TrainParams:
     methods: tuple[str, ...]
+    patterns: tuple[str, ...]
     epochs: int
     min_steps: int
     max_steps: int | None
@@ -61,7 +92,10 @@ class TrainParams:
     learning_rate: dict[str, float]
     weight_decay: float
     warmup_ratio: float
-    dev_evals: int
+    early_stopping: EarlyStopping
+    lora: LoraParams
+    virtual_tokens: int
+    icl: IclParams
     eval_batch_size: int
     limits: dict[str, RunLimits]
     group_by_length: bool
@@ -82,6 +116,7 @@ class EvalParams:
     test_size: int | None
     batch_size: int
     max_new_tokens: int
+    generation_methods: tuple[str, ...]
     verbalisers: tuple[str, ...]
     rouge_threshold: float
     bertscore: BertScoreParams
@@ -196,7 +231,18 @@ def _data(s: _Section) -> DataParams:
     return DataParams(s.str_("source"), s.str_("test_source", optional=True), tuple(names))
 
 
-def _format(s: _Section, num_labels: int) -> FormatParams:
+def _label_words(s: _Section, name: str, num_labels: int) -> tuple[str, ...]:
+    words = s.list_(name)
+    if len(words) != num_labels or not all(isinstance(w, str) and w.strip() for w in words):
+        raise s.fail(
+            name,
+            f"must give one non-empty word per class ({num_labels}, as data.label_names), "
+            f"got {words!r}",
+        )
+    return tuple(words)
+
+
+def _pattern(s: _Section, num_labels: int) -> Pattern:
     template = s.str_("template")
     if template.count("{text}") != 1:
         raise s.fail("template", f"must contain '{{text}}' exactly once, got {template!r}")
@@ -204,20 +250,36 @@ def _format(s: _Section, num_labels: int) -> FormatParams:
         template.replace("{text}", "").format()
     except (IndexError, KeyError, ValueError) as err:
         raise s.fail("template", f"may hold no placeholder but {{text}} ({err})") from err
-    words = s.list_("label_words")
-    if len(words) != num_labels or not all(isinstance(w, str) and w.strip() for w in words):
-        raise s.fail(
-            "label_words",
-            f"must give one non-empty word per class ({num_labels}, as data.label_names), "
-            f"got {words!r}",
-        )
-    return FormatParams(template, tuple(words), s.int_("max_article_tokens", 1))
+    return Pattern(template, _label_words(s, "label_words", num_labels))
 
 
-def _train(s: _Section) -> TrainParams:
+def _format(s: _Section, num_labels: int) -> FormatParams:
+    table = s.section("patterns")
+    if not table.raw:
+        raise s.fail("patterns", "must define at least one pattern")
+    patterns = {str(name): _pattern(table.section(name), num_labels) for name in table.raw}
+    for name in patterns:
+        if not name.replace("_", "").isalnum():
+            raise table.fail(name, "pattern names may hold only letters, digits and '_'")
+    return FormatParams(
+        patterns,
+        _label_words(s, "null_label_words", num_labels),
+        s.int_("max_article_tokens", 1),
+    )
+
+
+def _train(s: _Section, pattern_names: tuple[str, ...]) -> TrainParams:
     methods = s.choices("methods", METHODS)
+    patterns = s.choices("patterns", pattern_names)
+    main = s.str_("main_pattern")
+    if main not in patterns:
+        raise s.fail(
+            "main_pattern", f"must be one of train.patterns {list(patterns)}, got {main!r}"
+        )
+    # The main pattern first: the report and planned_runs read it as patterns[0].
+    patterns = (main,) + tuple(p for p in patterns if p != main)
     lr = s.section("learning_rate")
-    rates = {m: lr.float_(m, 1e-12, 10.0) for m in methods}
+    rates = {m: lr.float_(m, 1e-12, 10.0) for m in methods if m not in ICL_METHODS}
     min_steps = s.int_("min_steps", 0)
     max_steps = s.int_("max_steps", 1, optional=True)
     if max_steps is not None and max_steps < min_steps:
@@ -227,10 +289,17 @@ def _train(s: _Section) -> TrainParams:
     for m in methods:
         lim = section.section(m)
         limits[m] = RunLimits(
-            lim.int_("max_size", 1, optional=True), lim.int_("seeds_at_max_size", 1, optional=True)
+            max_size=lim.int_("max_size", 1, optional=True),
+            seeds=lim.int_("seeds", 1, optional=True),
+            seeds_at_max_size=lim.int_("seeds_at_max_size", 1, optional=True),
+            all_patterns=lim.bool_("all_patterns"),
         )
+    stop = s.section("early_stopping")
+    lora = s.section("lora")
+    icl = s.section("icl")
     return TrainParams(
         methods=methods,
+        patterns=patterns,
         epochs=s.int_("epochs", 1),
         min_steps=min_steps,
         max_steps=max_steps,
@@ -238,7 +307,12 @@ def _train(s: _Section) -> TrainParams:
         learning_rate=rates,
         weight_decay=s.float_("weight_decay", 0.0, 1.0),
         warmup_ratio=s.float_("warmup_ratio", 0.0, 1.0),
-        dev_evals=s.int_("dev_evals", 1),
+        early_stopping=EarlyStopping(
+            stop.int_("patience", 1, optional=True), stop.int_("eval_interval", 1)
+        ),
+        lora=LoraParams(lora.int_("rank", 1), lora.int_("alpha", 1), lora.float_("dropout", 0, 1)),
+        virtual_tokens=s.section("prompt_tuning").int_("virtual_tokens", 1),
+        icl=IclParams(icl.int_("shots", 1), icl.int_("max_tokens", 1, optional=True)),
         eval_batch_size=s.int_("eval_batch_size", 1),
         limits=limits,
         group_by_length=s.bool_("group_by_length"),
@@ -254,6 +328,7 @@ def _eval(s: _Section) -> EvalParams:
         test_size=s.int_("test_size", 1, optional=True),
         batch_size=s.int_("batch_size", 1),
         max_new_tokens=s.int_("max_new_tokens", 1),
+        generation_methods=_optional_choices(s, "generation_methods", PROMPT_METHODS),
         verbalisers=s.choices("verbalisers", VERBALISERS),
         rouge_threshold=s.float_("rouge_threshold", 0.0, 1.0),
         bertscore=BertScoreParams(
@@ -262,7 +337,12 @@ def _eval(s: _Section) -> EvalParams:
     )
 
 
-def _report(s: _Section, methods: tuple[str, ...]) -> ReportParams:
+def _optional_choices(s: _Section, name: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    """Like choices, but an empty list is allowed."""
+    return () if s._get(name) == [] else s.choices(name, allowed)
+
+
+def _report(s: _Section) -> ReportParams:
     baseline = s.str_("baseline")
     if baseline not in HEAD_METHODS:
         raise s.fail("baseline", f"must be one of {list(HEAD_METHODS)}, got {baseline!r}")
@@ -288,7 +368,8 @@ def parse_params(raw: Any) -> Params:
 
     data = _data(section("data"))
     sample = section("sample")
-    train = _train(section("train"))
+    fmt = _format(section("format"), len(data.label_names))
+    train = _train(section("train"), tuple(fmt.patterns))
     sizes = sample.ints("sizes", 1)
     for m, lim in train.limits.items():
         if lim.max_size is not None and lim.max_size < min(sizes):
@@ -306,10 +387,10 @@ def parse_params(raw: Any) -> Params:
             dev_size=sample.int_("dev_size", 0),
             split_seed=sample.int_("split_seed", 0),
         ),
-        format=_format(section("format"), len(data.label_names)),
+        format=fmt,
         train=train,
         eval=_eval(section("eval")),
-        report=_report(section("report"), train.methods),
+        report=_report(section("report")),
         runtime=RuntimeParams(section("runtime").int_("gpu", 0, optional=True)),
     )
 

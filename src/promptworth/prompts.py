@@ -32,24 +32,32 @@ def format_prompt(template: str, text: str) -> str:
     return template.replace("{text}", text)
 
 
-def format_rows(
+def truncate_rows(
     texts: Sequence[str],
     labels: Sequence[int],
     tokenizer: PreTrainedTokenizerBase,
-    template: str,
-    label_words: Sequence[str],
     max_article_tokens: int,
 ) -> pd.DataFrame:
-    """Model inputs for each row: the truncated article (head methods), prompt and target."""
-    articles = truncate_to_tokens(texts, tokenizer, max_article_tokens)
+    """The article of each row cut to its token budget, with its label (the `format` stage)."""
     return pd.DataFrame(
         {
-            "article": articles,
-            "prompt": [format_prompt(template, a) for a in articles],
-            "target": [label_words[int(y)] for y in labels],
+            "article": truncate_to_tokens(texts, tokenizer, max_article_tokens),
             "label": [int(y) for y in labels],
         }
     )
+
+
+def apply_pattern(rows: pd.DataFrame, template: str, label_words: Sequence[str]) -> pd.DataFrame:
+    """Rows with a `prompt` (pattern filled with the article) and a `target` (the label word)."""
+    return rows.assign(
+        prompt=[format_prompt(template, a) for a in rows["article"]],
+        target=[label_words[int(y)] for y in rows["label"]],
+    )
+
+
+def content_free_prompt(template: str) -> str:
+    """Contextual calibration's content-free input in the same pattern (Zhao et al. 2021)."""
+    return format_prompt(template, "N/A")
 
 
 def encode_prompt_target(

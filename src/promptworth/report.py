@@ -8,11 +8,13 @@ from pathlib import Path
 import pandas as pd
 
 from .advantage import data_advantage_with_error
+from .grid import HEAD_METHODS, run_name
 from .io import atomic_path, read_json
 
 CURVE_COLUMNS = [
     "series",
     "method",
+    "pattern",
     "reading",
     "size",
     "seed",
@@ -25,29 +27,30 @@ CURVE_COLUMNS = [
 COST_COLUMNS = [
     "trainable_parameters",
     "train_steps",
+    "chosen_step",
+    "train_tokens",
     "train_seconds",
     "train_peak_memory_mib",
+    "eval_tokens",
     "eval_seconds",
     "eval_peak_memory_mib",
 ]
+# Readings drawn in the learning-curve plot (every reading is in the tables).
+PLOT_READINGS = ("argmax", "rank", "rank_cal")
 
 
-def run_name(method: str, size: int, seed: int) -> str:
-    """The name of one (method, size, seed) run: its folder under data/runs and data/eval."""
-    return f"{method}-{size}-{seed}"
-
-
-def collect_runs(eval_dir: str | Path, runs: Sequence[tuple[str, int, int]]) -> pd.DataFrame:
+def collect_runs(eval_dir: str | Path, runs: Sequence[tuple[str, str, int, int]]) -> pd.DataFrame:
     """One row per run and reading, for exactly the runs the current params ask for (stale
     folders of earlier experiments are ignored; a missing run is an error naming it)."""
     rows = []
-    for method, size, seed in runs:
-        scores = read_json(Path(eval_dir) / run_name(method, size, seed) / "metrics.json")
+    for method, pattern, size, seed in runs:
+        scores = read_json(Path(eval_dir) / run_name(method, pattern, size, seed) / "metrics.json")
         for reading, s in scores["readings"].items():
             rows.append(
                 {
                     "series": f"{method}/{reading}",
                     "method": method,
+                    "pattern": pattern,
                     "reading": reading,
                     "size": int(size),
                     "seed": int(seed),
@@ -88,19 +91,56 @@ def summarise_cost(curves: pd.DataFrame) -> dict:
     return out
 
 
+def comparisons(series: Sequence[str]) -> list[tuple[str, str]]:
+    """(prompt side, baseline side) pairs of the data-advantage table: every reading of the
+    trained prompt methods and of icl_few against each head, and the prompt against the
+    null-verbaliser control reading for reading."""
+    present = set(series)
+    heads = sorted(s for s in present if s.split("/")[0] in HEAD_METHODS)
+    prompt_side = sorted(
+        s
+        for s in present
+        if s.split("/")[0] in ("prompt", "prompt_lora", "prompt_tuning", "icl_few")
+    )
+    pairs = [(p, h) for p in prompt_side for h in heads]
+    for p in sorted(s for s in present if s.startswith("prompt/")):
+        null = "prompt_null/" + p.split("/", 1)[1]
+        if null in present:
+            pairs.append((p, null))
+    return pairs
+
+
 def advantages(curves: pd.DataFrame, levels: int) -> dict[str, dict[str, float]]:
-    """Data advantage (with leave-one-run-out std) of every prompt reading over each head method."""
+    """Data advantage (with leave-one-run-out std), in points and in log space, of each pair in
+    `comparisons`, on the main pattern's runs (`curves` holds only those)."""
     out = {}
-    prompt = curves[curves["method"] == "prompt"]
-    heads = curves[curves["method"] != "prompt"]
-    for p_series, p_runs in prompt.groupby("series"):
-        for h_series, h_runs in heads.groupby("series"):
-            p_runs, h_runs = p_runs.reset_index(drop=True), h_runs.reset_index(drop=True)
-            res = data_advantage_with_error(p_runs, h_runs, levels)
-            log = data_advantage_with_error(p_runs, h_runs, levels, log_space=True)
-            res["log10_ratio"], res["log10_ratio_loo_std"] = log["advantage"], log["loo_std"]
-            res["ratio"] = 10 ** log["advantage"]
-            out[f"{p_series} vs {h_series}"] = {k: _finite(v) for k, v in res.items()}
+    by_series = {name: g.reset_index(drop=True) for name, g in curves.groupby("series")}
+    for p_series, b_series in comparisons(list(by_series)):
+        p_runs, b_runs = by_series[p_series], by_series[b_series]
+        res = data_advantage_with_error(p_runs, b_runs, levels)
+        log = data_advantage_with_error(p_runs, b_runs, levels, log_space=True)
+        res["log10_ratio"], res["log10_ratio_loo_std"] = log["advantage"], log["loo_std"]
+        res["ratio"] = 10 ** log["advantage"]
+        out[f"{p_series} vs {b_series}"] = {k: _finite(v) for k, v in res.items()}
+    return out
+
+
+def pattern_spread(curves: pd.DataFrame, main_pattern: str) -> dict:
+    """For each series and size run under several patterns: each pattern's mean accuracy over
+    its seeds, the std across those pattern means and, beside it, the std across seeds of the
+    main pattern; the two spreads say whether the choice of pattern matters more than luck."""
+    out: dict = {}
+    for (series, size), g in curves.groupby(["series", "size"], sort=True):
+        means = g.groupby("pattern", sort=False)["accuracy"].mean()
+        if len(means) < 2:
+            continue
+        main = g[g["pattern"] == main_pattern]["accuracy"]
+        out.setdefault(series, {})[str(size)] = {
+            "by_pattern": {k: round(float(v), 4) for k, v in means.items()},
+            "pattern_std": round(float(means.std(ddof=0)), 4),
+            "main_seed_std": round(float(main.std(ddof=0)), 4) if len(main) else None,
+            "main_seeds": int(len(main)),
+        }
     return out
 
 
@@ -110,7 +150,8 @@ def _finite(value: float) -> float | None:
 
 
 def plot_learning_curves(curves: pd.DataFrame, path: str | Path, title: str) -> None:
-    """Accuracy against training points (log x): mean line and a +-1 std band over seeds."""
+    """Accuracy against training points (log x): mean line and a +-1 std band over seeds, for
+    the readings in PLOT_READINGS; icl_zero (no training data) as horizontal lines."""
     import matplotlib
 
     matplotlib.use("Agg")  # headless: no display on CI or GPU servers
@@ -118,9 +159,12 @@ def plot_learning_curves(curves: pd.DataFrame, path: str | Path, title: str) -> 
     import seaborn as sns
 
     sns.set_theme(style="whitegrid")
-    fig, ax = plt.subplots(figsize=(8, 5))
+    fig, ax = plt.subplots(figsize=(9, 5.5))
+    shown = curves[curves["reading"].isin(PLOT_READINGS)]
+    flat = shown[shown["method"] == "icl_zero"]  # no training data: a flat line, not a curve
+    shown = shown[shown["method"] != "icl_zero"]
     sns.lineplot(
-        data=curves,
+        data=shown,
         x="size",
         y="accuracy",
         hue="series",
@@ -130,6 +174,8 @@ def plot_learning_curves(curves: pd.DataFrame, path: str | Path, title: str) -> 
         errorbar="sd",
         ax=ax,
     )
+    for (series, g), style in zip(flat.groupby("series"), (":", "-.", "--"), strict=False):
+        ax.axhline(g["accuracy"].mean(), linestyle=style, color="grey", linewidth=1, label=series)
     ax.set_xscale("log")
     ax.set_xlabel("training points (log scale)")
     ax.set_ylabel("test accuracy")
@@ -150,7 +196,12 @@ def _headline_value(res: dict | None) -> str:
 
 
 def render_markdown(
-    summary: dict, advantage: dict, headline: str, n_test: int, cost: dict | None = None
+    summary: dict,
+    advantage: dict,
+    headline: str,
+    n_test: int,
+    cost: dict | None = None,
+    spread: dict | None = None,
 ) -> str:
     """The human report: accuracy table (mean +- std over seeds) and the data advantages."""
     sizes = sorted({int(s) for series in summary.values() for s in series})
@@ -201,23 +252,52 @@ def render_markdown(
             "" if res.get("log10_ratio_loo_std") is None else f"{res['log10_ratio_loo_std']:.3f}",
         ]
         lines.append(f"| {mark}{name}{mark} | " + " | ".join(cells) + " |")
+    if spread:
+        lines += [
+            "",
+            "## Spread across patterns",
+            "",
+            "Mean accuracy per pattern (over its seeds), the std across those pattern means, and",
+            "beside it the std across seeds of the main pattern.",
+            "",
+            "| method/reading | size | per pattern | std across patterns "
+            "| std across seeds (main) |",
+            "|---|---|---|---|---|",
+        ]
+        for series, by_size in spread.items():
+            for size, c in by_size.items():
+                per = ", ".join(f"{k} {v:.3f}" for k, v in c["by_pattern"].items())
+                seed_std = "" if c["main_seed_std"] is None else f"{c['main_seed_std']:.3f}"
+                seed_std += f" ({c['main_seeds']} seeds)"
+                lines.append(f"| {series} | {size} | {per} | {c['pattern_std']:.3f} | {seed_std} |")
     if cost:
         lines += [
             "",
             "## Cost",
             "",
-            "Mean per run: trainable parameters, optimiser steps, training and evaluation wall",
-            "time, peak memory (GPU allocations on CUDA, resident set size on CPU).",
+            "Mean per run of the main pattern, beside its accuracy (main reading): trainable",
+            "parameters, optimiser steps run and the step kept by early stopping, real tokens",
+            "through the model in training and evaluation, wall time, peak memory (GPU",
+            "allocations on CUDA, resident set size on CPU). head_frozen's LM tokens are spent",
+            "once, by the features stage, for every run.",
             "",
-            "| method | size | trainable params | steps | train s | train peak MiB | eval s "
-            "| eval peak MiB |",
-            "|---|---|---|---|---|---|---|---|",
+            "| method | size | accuracy | trainable params | steps | kept step | train tokens "
+            "| train s | train peak MiB | eval tokens | eval s | eval peak MiB |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for method, by_size in cost.items():
             for size, c in by_size.items():
-                cells = [_fmt(c[k]) for k in COST_COLUMNS]
+                acc = _main_accuracy(summary, method, size)
+                cells = [acc] + [_fmt(c[k]) for k in COST_COLUMNS]
                 lines.append(f"| {method} | {size} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _main_accuracy(summary: dict, method: str, size: str) -> str:
+    """The method's headline reading at a size: argmax for heads, rank for the others."""
+    series = f"{method}/argmax" if method in HEAD_METHODS else f"{method}/rank"
+    cell = summary.get(series, {}).get(size)
+    return "" if cell is None else f"{cell['accuracy_mean']:.3f}"
 
 
 def _fmt(value: float | None) -> str:

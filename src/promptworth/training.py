@@ -1,7 +1,9 @@
-"""The training loop shared by every method: AdamW, linear warm-up and decay, a fixed step budget.
+"""The training loop shared by every method: AdamW, linear warm-up and decay, a step budget, dev
+evaluations and early stopping.
 
 Methods differ only in which parameters train and in the loss of a batch of example indices; the
-loop, the step rule and the seeding are common, so the comparison between methods is fair.
+loop, the step rule, the stopping rule and the seeding are common, so the comparison between
+methods is fair.
 """
 
 from __future__ import annotations
@@ -31,6 +33,18 @@ class TrainSettings:
     weight_decay: float
     warmup_ratio: float
     group_by_length: bool = False  # batch examples of similar length together (less padding)
+    eval_interval: int | None = None  # dev evaluation every this many steps (and at the end)
+    patience: int | None = None  # stop after this many evaluations without a new best
+    min_steps: int = 0  # early stopping never ends a run before this step
+
+
+@dataclass
+class TrainResult:
+    history: list[dict[str, float]]  # one record per step: train_loss, dev metrics when measured
+    steps_run: int  # optimiser steps taken (fewer than planned when stopped early)
+    chosen_step: int  # the step whose weights were kept (best dev accuracy, else the last)
+    stopped_early: bool
+    train_tokens: int  # real (non-pad) tokens through the model, forward and backward
 
 
 def num_training_steps(
@@ -102,9 +116,42 @@ def linear_schedule(optimizer: torch.optim.Optimizer, steps: int, warmup_ratio: 
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
 
 
-def evaluation_steps(steps: int, count: int) -> set[int]:
-    """`count` evenly spaced steps (1-based) at which to measure dev accuracy; always the last."""
-    return {max(1, round(steps * k / count)) for k in range(1, count + 1)}
+def evaluation_steps(steps: int, interval: int | None) -> set[int]:
+    """Steps (1-based) at which dev accuracy is measured: every `interval`, and the last."""
+    if interval is None:
+        return {steps}
+    return set(range(interval, steps + 1, interval)) | {steps}
+
+
+class EarlyStopping:
+    """Track dev accuracy; keep a CPU copy of the trainable weights at the best evaluation, and
+    say when `patience` evaluations in a row have not beaten it (never before `min_steps`)."""
+
+    def __init__(self, model: nn.Module, patience: int | None, min_steps: int):
+        self.model, self.patience, self.min_steps = model, patience, min_steps
+        self.best, self.best_step, self.best_state, self.bad = -1.0, 0, None, 0
+
+    def update(self, step: int, accuracy: float) -> bool:
+        """Record an evaluation; True when training should stop."""
+        if accuracy > self.best:
+            self.best, self.best_step, self.bad = accuracy, step, 0
+            if self.patience is not None:  # only early stopping needs to go back in time
+                self.best_state = {
+                    n: p.detach().to("cpu", copy=True)
+                    for n, p in self.model.named_parameters()
+                    if p.requires_grad
+                }
+            return False
+        self.bad += 1
+        return self.patience is not None and self.bad >= self.patience and step >= self.min_steps
+
+    def restore_best(self) -> None:
+        if self.best_state is None:
+            return
+        params = dict(self.model.named_parameters())
+        with torch.no_grad():
+            for name, value in self.best_state.items():
+                params[name].copy_(value)
 
 
 def train_loop(
@@ -114,18 +161,22 @@ def train_loop(
     settings: TrainSettings,
     seed: int,
     on_evaluate: Callable[[int], dict[str, float]] | None = None,
-    evaluate_at: set[int] | None = None,
     log: Callable[[int, dict[str, float]], None] | None = None,
     progress: bool = True,
     lengths: Sequence[int] | None = None,
     accelerator=None,
-) -> list[dict[str, float]]:
-    """Run `settings.steps` optimiser steps; return the history of logged values. `lengths`
-    (tokens per example) enables length-grouped batches when settings.group_by_length is set.
+) -> TrainResult:
+    """Run up to `settings.steps` optimiser steps. `lengths` (tokens per example) counts the
+    tokens processed and enables length-grouped batches when settings.group_by_length is set.
+
+    `on_evaluate(step)` returns dev metrics (with "dev_accuracy"); it runs every
+    settings.eval_interval steps and at the end. With settings.patience, training stops once
+    that many evaluations in a row fail to beat the best, and the best weights are restored.
 
     With an `accelerate.Accelerator` of several processes (DDP), every process draws the same
     global batches (same seed) and takes its own shard of each, so the global batch, and thus the
-    result in expectation, is the same as with one process; only the main process evaluates.
+    result in expectation, is the same as with one process; only the main process evaluates, and
+    its stopping decision is broadcast so every process leaves the loop at the same step.
     """
     generator = torch.Generator().manual_seed(seed)
     trainable = [p for p in model.parameters() if p.requires_grad]
@@ -139,10 +190,16 @@ def train_loop(
     history = []
     grouped = lengths if settings.group_by_length else None
     batches = epoch_batches(num_examples, settings.batch_size, settings.steps, generator, grouped)
+    evaluate_at = evaluation_steps(settings.steps, settings.eval_interval)
+    stopper = EarlyStopping(model, settings.patience, settings.min_steps)
+    tokens, step, stop = 0, 0, False
     with tqdm(total=settings.steps, desc="train", unit="step", disable=not progress) as bar:
         for step, batch in enumerate(batches, start=1):
             train_model.train()
-            loss = loss_fn(train_model, shard(batch, rank, world))
+            mine = shard(batch, rank, world)
+            loss = loss_fn(train_model, mine)
+            if lengths is not None:
+                tokens += sum(lengths[i] for i in mine)
             if world > 1:
                 accelerator.backward(loss)
                 accelerator.clip_grad_norm_(trainable, 1.0)
@@ -155,14 +212,28 @@ def train_loop(
             if world > 1:
                 loss = accelerator.reduce(loss.detach(), reduction="mean")
             record = {"step": step, "train_loss": float(loss.item())}
-            if on_evaluate is not None and evaluate_at and step in evaluate_at and rank == 0:
+            if on_evaluate is not None and step in evaluate_at and rank == 0:
                 record.update(on_evaluate(step))
+                stop = stopper.update(step, record["dev_accuracy"])
+            if world > 1 and step in evaluate_at:
+                flag = torch.tensor([int(stop)], device=accelerator.device)
+                stop = bool(accelerator.gather(flag)[0])
             history.append(record)
             if log is not None:
                 log(step, record)
             bar.set_postfix(loss=f"{record['train_loss']:.3f}")
             bar.update()
-    return history
+            if stop:
+                break
+    if world > 1:
+        tokens = int(accelerator.reduce(torch.tensor(tokens, device=accelerator.device), "sum"))
+    stopped_early = step < settings.steps
+    if settings.patience is not None and on_evaluate is not None:
+        stopper.restore_best()
+        chosen = stopper.best_step
+    else:
+        chosen = step
+    return TrainResult(history, step, chosen, stopped_early, tokens)
 
 
 def shard(batch: list[int], rank: int, world: int) -> list[int]:
@@ -190,6 +261,8 @@ def lm_target_loss(
             logits = model(
                 input_ids=to_device(ids, device), attention_mask=to_device(mask, device)
             ).logits
+        # Prompt tuning prepends virtual tokens to the output too: keep the batch's own positions.
+        logits = logits[:, -ids.shape[1] :]
         # Position t predicts token t+1: shift, then average over the target tokens.
         return nn.functional.cross_entropy(
             logits[:, :-1].float().reshape(-1, logits.shape[-1]),
