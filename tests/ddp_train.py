@@ -29,11 +29,11 @@ def logits(module, batch):
 
 
 loss = classification_loss(logits, labels, torch.device("cpu"))
-history = train_loop(
+result = train_loop(
     model, loss, 32, TrainSettings(6, 8, 1e-3, 0.0, 0.0), 0, progress=False,
     accelerator=accelerator,
 )  # fmt: skip
 if accelerator is None or accelerator.is_main_process:
     with open(out, "w") as fh:
         processes = accelerator.num_processes if accelerator is not None else 1
-        json.dump({"processes": processes, "losses": [h["train_loss"] for h in history]}, fh)
+        json.dump({"processes": processes, "losses": [h["train_loss"] for h in result.history]}, fh)

@@ -7,7 +7,7 @@ import torch
 
 from promptworth.inference import generate_greedy, rank_classify
 from promptworth.modeling import HeadClassifier, last_token_states, load_causal_lm
-from promptworth.prompts import encode_prompt_target, format_rows
+from promptworth.prompts import apply_pattern, encode_prompt_target, truncate_rows
 from promptworth.runs import RunData
 from promptworth.training import TrainSettings, num_training_steps
 from tests import tiny
@@ -96,7 +96,8 @@ def test_step_rule_clamps_epochs_to_bounds(size, expected):
 
 def run_data(tokenizer, n_train=48, n_dev=40) -> RunData:
     table = tiny.synthetic_articles(n_train + n_dev, seed=5)
-    rows = format_rows(table["text"], table["label"], tokenizer, tiny.TEMPLATE, WORDS, 32)
+    rows = truncate_rows(table["text"], table["label"], tokenizer, 32)
+    rows = apply_pattern(rows, tiny.TEMPLATE, WORDS)
     return RunData(
         rows.iloc[:n_train].reset_index(drop=True),
         rows.iloc[n_train:].reset_index(drop=True),
@@ -106,55 +107,59 @@ def run_data(tokenizer, n_train=48, n_dev=40) -> RunData:
     )
 
 
-def train_prompt(tiny_model_dir, tokenizer, steps, seed=0):
+def train_prompt(tiny_model_dir, tokenizer, steps, seed=0, method="prompt", lr=3e-3, **kw):
+    from promptworth.methods import Adapters
     from promptworth.methods import train_prompt as train
 
-    settings = TrainSettings(steps, 8, 3e-3, 0.0, 0.1)
+    settings = TrainSettings(steps, 8, lr, 0.0, 0.1, **kw)
     return train(
+        method,
         run_data(tokenizer),
         tiny_model_dir,
         tokenizer,
         WORDS,
         settings,
         seed,
-        {steps},
         lambda *_: None,
         CPU,
         None,
         32,
+        adapters=Adapters(lora_rank=4, lora_alpha=8, lora_dropout=0.0, virtual_tokens=4),
     )
 
 
 def test_prompt_training_is_deterministic_for_a_seed(tiny_model_dir, tiny_tokenizer):
     _, first = train_prompt(tiny_model_dir, tiny_tokenizer, 6)
     _, second = train_prompt(tiny_model_dir, tiny_tokenizer, 6)
-    assert [h["train_loss"] for h in first] == [h["train_loss"] for h in second]
+    assert [h["train_loss"] for h in first.history] == [h["train_loss"] for h in second.history]
 
 
 def test_prompt_training_learns_the_synthetic_topics(tiny_model_dir, tiny_tokenizer):
-    _, history = train_prompt(tiny_model_dir, tiny_tokenizer, 150)
+    _, result = train_prompt(tiny_model_dir, tiny_tokenizer, 150)
+    history = result.history
     assert history[-1]["train_loss"] < history[0]["train_loss"] / 3
     assert history[-1]["dev_accuracy"] >= 0.6  # chance is 0.25
+    # every example's prompt and target tokens, forward and backward, once per step it is drawn
+    assert result.train_tokens > 150 * 8 * 10
 
 
 def test_head_full_training_learns_the_synthetic_topics(tiny_model_dir, tiny_tokenizer):
     from promptworth.methods import train_head_full
 
     settings = TrainSettings(80, 8, 3e-3, 0.0, 0.1)
-    _, history = train_head_full(
+    _, result = train_head_full(
         run_data(tiny_tokenizer),
         tiny_model_dir,
         tiny_tokenizer,
         4,
         settings,
         0,
-        {80},
         lambda *_: None,
         CPU,
         None,
         32,
     )
-    assert history[-1]["dev_accuracy"] >= 0.6
+    assert result.history[-1]["dev_accuracy"] >= 0.6
 
 
 def test_gradient_checkpointing_gives_the_same_loss_and_gradients(tiny_model_dir):
@@ -188,3 +193,60 @@ def test_contextual_calibration_divides_out_the_content_free_prior():
     assert scores.argmax(axis=1).tolist() == [0, 0, 2]
     # Ratios to the prior: (0.83, 1.5, 1.0) -> 1; (1.17, 1.0, 0.5) -> 0; (0.67, 0.5, 2.5) -> 2.
     assert calibrated_predictions(scores, content_free).tolist() == [1, 0, 2]
+
+
+@pytest.mark.parametrize(
+    ("method", "lr", "trainable"), [("prompt_lora", 1e-2, None), ("prompt_tuning", 1e-1, 4 * 32)]
+)
+def test_parameter_efficient_methods_train_only_their_adapters(
+    tiny_model_dir, tiny_tokenizer, tmp_path, method, lr, trainable
+):
+    from promptworth.methods import Adapters, count_trainable, load_prompt_lm, save_checkpoint
+
+    base = load_causal_lm(tiny_model_dir)
+    model, result = train_prompt(tiny_model_dir, tiny_tokenizer, 40, method=method, lr=lr)
+    losses = [h["train_loss"] for h in result.history]
+    if method == "prompt_lora":
+        assert np.mean(losses[-10:]) < np.mean(losses[:10])
+    else:  # 4 soft tokens barely sway a random 2-layer model; they must still have moved
+        from promptworth.methods import prompt_model
+
+        start = prompt_model(method, tiny_model_dir, Adapters(virtual_tokens=4))
+        before = start.prompt_encoder["default"].embedding.weight
+        after = model.prompt_encoder["default"].embedding.weight
+        assert (after - before).abs().max() > 1e-2
+    n = count_trainable(model)
+    assert 0 < n < 0.1 * sum(p.numel() for p in base.parameters())
+    if trainable is not None:  # prompt tuning: 4 virtual tokens x 32 dimensions, nothing else
+        assert n == trainable
+    # the LM itself is untouched: every base weight equals the pretrained one
+    trained = dict(model.get_base_model().named_parameters())
+    for name, param in base.named_parameters():
+        head, _, leaf = name.rpartition(".")
+        key = name if name in trained else f"{head}.base_layer.{leaf}"  # a LoRA-wrapped layer
+        torch.testing.assert_close(trained[key], param)
+    save_checkpoint(method, model, tmp_path)
+    files = {p.name for p in (tmp_path / "adapter").iterdir()}
+    assert "adapter_model.safetensors" in files and not (tmp_path / "lm").exists()
+    saved = (tmp_path / "adapter" / "adapter_model.safetensors").stat().st_size
+    assert saved < (tiny_model_dir / "model.safetensors").stat().st_size / 5
+    # reloaded for evaluation, it scores the labels as the trained model does
+    reloaded = load_prompt_lm(method, tmp_path, tiny_model_dir).eval()
+    ids = tiny_tokenizer(["goal match coach:", "bank profit:"], add_special_tokens=False)[
+        "input_ids"
+    ]
+    labels = [[11], [12]]
+    model.eval()
+    np.testing.assert_allclose(
+        rank_classify(reloaded, ids, labels, 0, 1, CPU, progress=False),
+        rank_classify(model, ids, labels, 0, 1, CPU, progress=False),
+        rtol=1e-4,
+        atol=1e-4,
+    )
+
+
+def test_null_label_words_are_learnable_targets_too(tiny_model_dir, tiny_tokenizer):
+    from promptworth.methods import label_token_ids
+
+    names = [" Alice", " Bob", " Carol", " David"]
+    assert all(ids for ids in label_token_ids(tiny_tokenizer, names))

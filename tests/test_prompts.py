@@ -1,7 +1,14 @@
 import pytest
 
 from promptworth.batching import IGNORE_INDEX, lm_batch, pad_batch
-from promptworth.prompts import encode_prompt_target, format_prompt, format_rows, truncate_to_tokens
+from promptworth.prompts import (
+    apply_pattern,
+    content_free_prompt,
+    encode_prompt_target,
+    format_prompt,
+    truncate_rows,
+    truncate_to_tokens,
+)
 
 TEMPLATE = "Given news article: {text}. The topic is:"
 WORDS = [" World", " Sports", " Business", " Sci/Tech"]
@@ -22,9 +29,10 @@ def test_short_articles_are_kept_verbatim(tiny_tokenizer):
     assert truncate_to_tokens(["match goal."], tiny_tokenizer, 50) == ["match goal."]
 
 
-def test_format_rows_never_cuts_instruction_or_target(tiny_tokenizer):
+def test_pattern_never_cuts_instruction_or_target(tiny_tokenizer):
     long = " ".join(["election minister treaty"] * 40)
-    rows = format_rows([long], [3], tiny_tokenizer, TEMPLATE, WORDS, max_article_tokens=8)
+    rows = truncate_rows([long], [3], tiny_tokenizer, max_article_tokens=8)
+    rows = apply_pattern(rows, TEMPLATE, WORDS)
     prompt, target = rows.loc[0, "prompt"], rows.loc[0, "target"]
     assert prompt.startswith("Given news article: ") and prompt.endswith(". The topic is:")
     assert target == " Sci/Tech"
@@ -63,3 +71,15 @@ def test_length_grouped_epoch_covers_every_example_once_with_little_padding():
     assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
     # similar lengths share a batch: no batch mixes a short (<10) and a long (>80) example
     assert all(len({lengths[i] < 50 for i in b}) == 1 for b in batches)
+
+
+def test_each_pattern_brings_its_own_label_words(tiny_tokenizer):
+    rows = truncate_rows(["goal match.", "bank profit."], [1, 2], tiny_tokenizer, 16)
+    other = apply_pattern(rows, "{text} Topic:", [" w", " sport", " money", " tech"])
+    assert other["prompt"].tolist() == ["goal match. Topic:", "bank profit. Topic:"]
+    assert other["target"].tolist() == [" sport", " money"]
+    assert "prompt" not in rows  # the formatted rows themselves stay pattern-free
+
+
+def test_content_free_input_fills_the_pattern_with_na():
+    assert content_free_prompt(TEMPLATE) == "Given news article: N/A. The topic is:"

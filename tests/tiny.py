@@ -150,8 +150,8 @@ def tiny_params(base: dict, train_csv: Path, test_csv: Path, model: Path, bert: 
         early_stopping={"patience": 2, "eval_interval": 50},
         lora={"rank": 4, "alpha": 8, "dropout": 0.0},
         prompt_tuning={"virtual_tokens": 4},
-        # 80 tokens hold one demonstration and the query (~35 tokens each): exercises dropping.
-        icl={"shots": 2, "max_tokens": 80},
+        # 64 tokens hold one demonstration and the query (~28 tokens each): exercises dropping.
+        icl={"shots": 2, "max_tokens": 64},
         eval_batch_size=32,
         learning_rate={
             "head_frozen": 3.0e-2,

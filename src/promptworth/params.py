@@ -103,6 +103,11 @@ class TrainParams:
     gradient_checkpointing: bool
     num_processes: int
 
+    @property
+    def main_pattern(self) -> str:
+        """train.main_pattern; validation puts it first in `patterns`."""
+        return self.patterns[0]
+
 
 @dataclass(frozen=True)
 class BertScoreParams:

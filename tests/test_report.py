@@ -1,0 +1,62 @@
+import pandas as pd
+import pytest
+
+from promptworth.report import comparisons, pattern_spread, render_markdown, summarise
+
+
+def rows(method, pattern, reading, accs):
+    return pd.DataFrame(
+        [
+            {
+                "series": f"{method}/{reading}",
+                "method": method,
+                "pattern": pattern,
+                "reading": reading,
+                "size": size,
+                "seed": seed,
+                "accuracy": acc,
+                "macro_f1": acc,
+                "none_rate": 0.0,
+                "n": 100,
+            }
+            for (size, seed), acc in accs.items()
+        ]
+    )
+
+
+def test_comparisons_pair_prompt_methods_with_heads_and_the_null_control():
+    series = [
+        "head_frozen/argmax",
+        "head_full/argmax",
+        "prompt/rank",
+        "prompt/gen_exact",
+        "prompt_null/rank",
+        "prompt_lora/rank",
+        "icl_few/rank_cal",
+        "icl_zero/rank",
+    ]
+    pairs = comparisons(series)
+    assert ("prompt/rank", "head_full/argmax") in pairs
+    assert ("prompt/rank", "prompt_null/rank") in pairs
+    assert ("prompt_lora/rank", "head_frozen/argmax") in pairs
+    assert ("icl_few/rank_cal", "head_full/argmax") in pairs
+    assert not any(a.startswith(("icl_zero", "prompt_null")) for a, _ in pairs)
+    assert ("prompt/gen_exact", "prompt_null/gen_exact") not in pairs  # no such null reading
+
+
+def test_pattern_spread_sets_the_pattern_std_beside_the_seed_std():
+    curves = pd.concat(
+        [
+            rows("prompt", "a", "rank", {(10, 0): 0.6, (10, 1): 0.8}),  # mean 0.7, seed std 0.1
+            rows("prompt", "b", "rank", {(10, 0): 0.5}),  # mean 0.5
+            rows("head_full", "a", "argmax", {(10, 0): 0.4}),  # one pattern: no spread
+        ]
+    )
+    spread = pattern_spread(curves, "a")
+    assert list(spread) == ["prompt/rank"]
+    cell = spread["prompt/rank"]["10"]
+    assert cell["by_pattern"] == {"a": 0.7, "b": 0.5}
+    assert cell["pattern_std"] == pytest.approx(0.1)
+    assert cell["main_seed_std"] == pytest.approx(0.1) and cell["main_seeds"] == 2
+    text = render_markdown(summarise(curves), {}, "x vs y", 100, None, spread)
+    assert "## Spread across patterns" in text and "| prompt/rank | 10 | a 0.700, b 0.500" in text

@@ -1,0 +1,68 @@
+"""The shared loop's stopping rule, on a model small enough to reason about exactly."""
+
+import torch
+from torch import nn
+
+from promptworth.training import EarlyStopping, TrainSettings, evaluation_steps, train_loop
+
+
+def test_evaluation_steps_every_interval_and_the_last():
+    assert evaluation_steps(100, 30) == {30, 60, 90, 100}
+    assert evaluation_steps(100, None) == {100}
+
+
+def scripted_run(dev_accuracies, steps=100, patience=2, min_steps=0, interval=10):
+    """Train a 1-parameter model; dev accuracy follows the script, keyed by step."""
+    model = nn.Linear(1, 1, bias=False)
+    weights = {}
+
+    def loss(m, batch):
+        return ((m(torch.ones(len(batch), 1)) - 5.0) ** 2).mean()
+
+    def on_evaluate(step):
+        weights[step] = model.weight.item()
+        return {"dev_accuracy": dev_accuracies.get(step, 0.0)}
+
+    settings = TrainSettings(
+        steps, 4, 0.1, 0.0, 0.0, eval_interval=interval, patience=patience, min_steps=min_steps
+    )
+    result = train_loop(model, loss, 8, settings, 0, on_evaluate, progress=False)
+    return model, result, weights
+
+
+def test_stops_after_patience_evaluations_without_a_new_best_and_keeps_the_best_weights():
+    model, result, weights = scripted_run({10: 0.5, 20: 0.7, 30: 0.6, 40: 0.65, 50: 0.9})
+    assert result.steps_run == 40 and result.stopped_early  # 30 and 40 failed to beat 0.7
+    assert result.chosen_step == 20
+    assert model.weight.item() == weights[20] != weights[40]
+    assert [h["step"] for h in result.history if "dev_accuracy" in h] == [10, 20, 30, 40]
+
+
+def test_never_stops_before_min_steps():
+    _, result, _ = scripted_run({10: 0.9}, patience=1, min_steps=50)
+    assert result.steps_run == 50 and result.chosen_step == 10
+
+
+def test_without_patience_every_step_runs_and_the_last_weights_stay():
+    model, result, weights = scripted_run({10: 0.9}, steps=30, patience=None)
+    assert result.steps_run == 30 and not result.stopped_early and result.chosen_step == 30
+    assert model.weight.item() == weights[30]
+
+
+def test_early_stopping_copies_only_trainable_weights():
+    model = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 1))
+    model[0].requires_grad_(False)
+    stopper = EarlyStopping(model, patience=1, min_steps=0)
+    stopper.update(1, 0.5)
+    assert set(stopper.best_state) == {"1.weight", "1.bias"}
+
+
+def test_tokens_processed_follow_the_lengths_of_the_drawn_examples():
+    model = nn.Linear(1, 1)
+
+    def loss(m, batch):
+        return m(torch.ones(len(batch), 1)).pow(2).mean()
+
+    settings = TrainSettings(3, 2, 0.1, 0.0, 0.0)  # 3 steps of 2 = 6 examples drawn
+    result = train_loop(model, loss, 4, settings, 0, progress=False, lengths=[10, 10, 10, 10])
+    assert result.train_tokens == 60
