@@ -76,10 +76,9 @@ def evaluate_run(args: argparse.Namespace, params, name: str) -> None:
     elif args.method == "head_full":
         test = pd.read_parquet(FORMATTED / "test.parquet")
         tokenizer = load_tokenizer(MODEL)
-        readings = evaluation.predict_head_full(
+        readings, eval_tokens = evaluation.predict_head_full(
             run_dir, test, tokenizer, params.eval.batch_size, device, dtype
         )
-        eval_tokens = sum(map(len, tokenizer(test["article"].tolist())["input_ids"]))
     else:
         pattern = params.format.for_run(args.method, args.pattern)
         data = load_run_data(args.size, args.seed, pattern.template, pattern.label_words)
@@ -132,10 +131,7 @@ def evaluate_run(args: argparse.Namespace, params, name: str) -> None:
         write_json(
             out / "metrics.json",
             {
-                "method": args.method,
-                "pattern": args.pattern,
-                "size": args.size,
-                "seed": args.seed,
+                **vars(args),  # the run's identity: method, pattern, size, seed
                 "cost": cost,
                 **extra,
                 "readings": scores,

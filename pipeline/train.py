@@ -33,10 +33,7 @@ def write_icl_run(args: argparse.Namespace, shots: int, out) -> None:
         write_json(
             run_dir / "train.json",
             {
-                "method": args.method,
-                "pattern": args.pattern,
-                "size": args.size,
-                "seed": args.seed,
+                **vars(args),  # the run's identity: method, pattern, size, seed
                 "demonstrations": demos,  # positions in the run's nested training subset
                 "steps": 0,
                 "chosen_step": 0,
@@ -114,6 +111,7 @@ def train_run(args: argparse.Namespace, params, name: str) -> None:
         eval_interval=t.early_stopping.eval_interval,
         patience=t.early_stopping.patience,
         min_steps=t.min_steps,
+        head_learning_rate=t.head_learning_rate if args.method == "head_full" else None,
     )
     num_labels = len(params.data.label_names)
     processes = accelerator.num_processes if accelerator is not None else 1
@@ -182,10 +180,7 @@ def train_run(args: argparse.Namespace, params, name: str) -> None:
         write_json(
             run_dir / "train.json",
             {
-                "method": args.method,
-                "pattern": args.pattern,
-                "size": args.size,
-                "seed": args.seed,
+                **vars(args),  # the run's identity: method, pattern, size, seed
                 "planned_steps": steps,
                 "steps": result.steps_run,
                 "chosen_step": result.chosen_step,

@@ -74,6 +74,26 @@ def test_repository_params_are_valid_and_are_the_real_experiment():
         ("eval.generation_methods", ["icl_zero"], r"'eval.generation_methods' has unknown"),
         ("eval.verbalisers", ["exact", "bleu"], r"'eval.verbalisers' has unknown value"),
         ("train.learning_rate.prompt", KeyError, r"missing key 'train.learning_rate.prompt'"),
+        (
+            "train.learning_rate.head_full",
+            {"backbone": 2e-5, "heads": 1e-3},
+            r"'train.learning_rate.head_full' takes only 'backbone' and 'head', got \['heads'\]",
+        ),
+        (
+            "train.learning_rate.head_full",
+            {"backbone": 2e-5},
+            r"missing key 'train.learning_rate.head_full.head'",
+        ),
+        (
+            "train.learning_rate.head_full",
+            {"backbone": 2e-5, "head": "fast"},
+            r"'train.learning_rate.head_full.head' must be a number",
+        ),
+        (
+            "train.learning_rate.prompt",
+            {"backbone": 2e-5, "head": 1e-3},
+            r"'train.learning_rate.prompt' must be a number",
+        ),
         ("train.max_steps", 0, r"'train.max_steps' must be an integer >= 1"),
         ("eval.test_size", 0, r"'eval.test_size' must be an integer >= 1"),
         ("report.baseline", "prompt", r"'report.baseline' must be one of"),
@@ -119,3 +139,10 @@ def test_null_control_swaps_in_the_null_words():
 def test_icl_methods_need_no_learning_rate():
     raw = with_change("train.learning_rate.icl_few", KeyError)
     assert "icl_few" not in parse_params(raw).train.learning_rate
+
+
+def test_head_full_takes_separate_backbone_and_head_rates_or_one_for_both():
+    p = parse_params(with_change("train.learning_rate.head_full", {"backbone": 3e-5, "head": 2e-3}))
+    assert p.train.learning_rate["head_full"] == 3e-5 and p.train.head_learning_rate == 2e-3
+    p = parse_params(with_change("train.learning_rate.head_full", 4e-5))
+    assert p.train.learning_rate["head_full"] == p.train.head_learning_rate == 4e-5

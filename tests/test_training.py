@@ -3,7 +3,13 @@
 import torch
 from torch import nn
 
-from promptworth.training import EarlyStopping, TrainSettings, evaluation_steps, train_loop
+from promptworth.training import (
+    EarlyStopping,
+    TrainSettings,
+    evaluation_steps,
+    make_optimizer,
+    train_loop,
+)
 
 
 def test_evaluation_steps_every_interval_and_the_last():
@@ -66,3 +72,45 @@ def test_tokens_processed_follow_the_lengths_of_the_drawn_examples():
     settings = TrainSettings(3, 2, 0.1, 0.0, 0.0)  # 3 steps of 2 = 6 examples drawn
     result = train_loop(model, loss, 4, settings, 0, progress=False, lengths=[10, 10, 10, 10])
     assert result.train_tokens == 60
+
+
+class Classifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.backbone = nn.Sequential(nn.Linear(3, 3), nn.LayerNorm(3))
+        self.head = nn.Linear(3, 2)
+
+
+def rates_by_parameter(optimizer, model):
+    names = {id(p): n for n, p in model.named_parameters()}
+    return {
+        names[id(p)]: (g["lr"], g["weight_decay"])
+        for g in optimizer.param_groups
+        for p in g["params"]
+    }
+
+
+def test_head_parameters_take_the_head_rate_and_decay_still_skips_biases_and_norms():
+    model = Classifier()
+    rates = rates_by_parameter(make_optimizer(model, 1e-5, 0.1, head_learning_rate=1e-3), model)
+    assert rates == {
+        "backbone.0.weight": (1e-5, 0.1),
+        "backbone.0.bias": (1e-5, 0.0),
+        "backbone.1.weight": (1e-5, 0.0),
+        "backbone.1.bias": (1e-5, 0.0),
+        "head.weight": (1e-3, 0.1),
+        "head.bias": (1e-3, 0.0),
+    }
+    one_rate = rates_by_parameter(make_optimizer(model, 1e-5, 0.1), model)
+    assert {lr for lr, _ in one_rate.values()} == {1e-5}
+
+
+def test_the_schedule_scales_every_group_from_its_own_peak():
+    model = Classifier()
+    loss = lambda m, batch: m.head(m.backbone(torch.ones(len(batch), 3))).pow(2).mean()  # noqa: E731
+    settings = TrainSettings(10, 2, 1e-4, 0.0, 0.0, head_learning_rate=1e-2)
+    before = {n: p.detach().clone() for n, p in model.named_parameters()}
+    train_loop(model, loss, 4, settings, 0, progress=False)
+    moved = {n: (p - before[n]).abs().max().item() for n, p in model.named_parameters()}
+    # Adam steps are ~lr each, so the head moves ~100x further than the backbone.
+    assert moved["head.weight"] > 20 * moved["backbone.0.weight"] > 0

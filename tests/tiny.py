@@ -155,7 +155,7 @@ def tiny_params(base: dict, train_csv: Path, test_csv: Path, model: Path, bert: 
         eval_batch_size=32,
         learning_rate={
             "head_frozen": 3.0e-2,
-            "head_full": 3.0e-3,
+            "head_full": {"backbone": 3.0e-3, "head": 3.0e-2},
             "prompt": 3.0e-3,
             "prompt_null": 3.0e-3,
             "prompt_lora": 1.0e-2,

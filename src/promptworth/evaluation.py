@@ -38,7 +38,8 @@ def predict_head_frozen(run_dir: Path) -> dict[str, np.ndarray]:
 
 def predict_head_full(
     run_dir: Path, test: pd.DataFrame, tokenizer, batch_size: int, device, dtype
-) -> dict[str, np.ndarray]:
+) -> tuple[dict[str, np.ndarray], int]:
+    """Argmax predictions of a head_full run on `test`, and the tokens that went through it."""
     model = load_head_classifier(run_dir).to(device)
     ids = tokenizer(test["article"].tolist(), add_special_tokens=False)["input_ids"]
     pad = tokenizer.pad_token_id
@@ -49,7 +50,7 @@ def predict_head_full(
         device,
     )
     logits = head_logits(model, ids, pad, batch_size, device, dtype)
-    return {"argmax": logits.argmax(axis=1)}
+    return {"argmax": logits.argmax(axis=1)}, sum(map(len, ids))
 
 
 def verbalise(

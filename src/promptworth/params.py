@@ -89,7 +89,8 @@ class TrainParams:
     min_steps: int
     max_steps: int | None
     batch_size: int
-    learning_rate: dict[str, float]
+    learning_rate: dict[str, float]  # the LM's (or the only trained part's) peak rate
+    head_learning_rate: float  # head_full's freshly initialised head
     weight_decay: float
     warmup_ratio: float
     early_stopping: EarlyStopping
@@ -284,7 +285,12 @@ def _train(s: _Section, pattern_names: tuple[str, ...]) -> TrainParams:
     # The main pattern first: the report and planned_runs read it as patterns[0].
     patterns = (main,) + tuple(p for p in patterns if p != main)
     lr = s.section("learning_rate")
-    rates = {m: lr.float_(m, 1e-12, 10.0) for m in methods if m not in ICL_METHODS}
+    rates = {
+        m: lr.float_(m, 1e-12, 10.0) for m in methods if m not in ICL_METHODS and m != "head_full"
+    }
+    head_rate = None
+    if "head_full" in methods:
+        rates["head_full"], head_rate = _head_full_rates(lr)
     min_steps = s.int_("min_steps", 0)
     max_steps = s.int_("max_steps", 1, optional=True)
     if max_steps is not None and max_steps < min_steps:
@@ -310,6 +316,7 @@ def _train(s: _Section, pattern_names: tuple[str, ...]) -> TrainParams:
         max_steps=max_steps,
         batch_size=s.int_("batch_size", 1),
         learning_rate=rates,
+        head_learning_rate=head_rate,
         weight_decay=s.float_("weight_decay", 0.0, 1.0),
         warmup_ratio=s.float_("warmup_ratio", 0.0, 1.0),
         early_stopping=EarlyStopping(
@@ -325,6 +332,19 @@ def _train(s: _Section, pattern_names: tuple[str, ...]) -> TrainParams:
         gradient_checkpointing=s.bool_("gradient_checkpointing"),
         num_processes=s.int_("num_processes", 1),
     )
+
+
+def _head_full_rates(lr: _Section) -> tuple[float, float]:
+    """(LM rate, head rate) for head_full: a number sets both; {backbone, head} sets them apart,
+    since a head starting from random weights needs far larger steps than the pretrained LM."""
+    if not isinstance(lr.raw.get("head_full"), dict):
+        rate = lr.float_("head_full", 1e-12, 10.0)
+        return rate, rate
+    rates = lr.section("head_full")
+    unknown = set(rates.raw) - {"backbone", "head"}
+    if unknown:
+        raise lr.fail("head_full", f"takes only 'backbone' and 'head', got {sorted(unknown)}")
+    return rates.float_("backbone", 1e-12, 10.0), rates.float_("head", 1e-12, 10.0)
 
 
 def _eval(s: _Section) -> EvalParams:

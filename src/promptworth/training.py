@@ -36,6 +36,9 @@ class TrainSettings:
     eval_interval: int | None = None  # dev evaluation every this many steps (and at the end)
     patience: int | None = None  # stop after this many evaluations without a new best
     min_steps: int = 0  # early stopping never ends a run before this step
+    # Peak rate of the parameters under a `head` submodule (a freshly initialised classifier
+    # head trained with a pretrained LM); None = learning_rate for every parameter.
+    head_learning_rate: float | None = None
 
 
 @dataclass
@@ -89,20 +92,28 @@ def epoch_batches(
 
 
 def make_optimizer(
-    model: nn.Module, learning_rate: float, weight_decay: float, fused: bool = False
+    model: nn.Module,
+    learning_rate: float,
+    weight_decay: float,
+    fused: bool = False,
+    head_learning_rate: float | None = None,
 ) -> torch.optim.AdamW:
     """AdamW without weight decay on biases and normalisation weights (the usual recipe); `fused`
-    (CUDA only) updates every parameter in one kernel instead of one per tensor."""
-    decay, no_decay = [], []
+    (CUDA only) updates every parameter in one kernel instead of one per tensor. Parameters of a
+    top-level `head` submodule take `head_learning_rate` when it is given."""
+    groups: dict[tuple[float, float], list[nn.Parameter]] = {}
     for name, param in model.named_parameters():
         if not param.requires_grad:
             continue
-        (no_decay if param.ndim < 2 or "norm" in name.lower() else decay).append(param)
-    groups = [
-        {"params": decay, "weight_decay": weight_decay},
-        {"params": no_decay, "weight_decay": 0.0},
-    ]
-    return torch.optim.AdamW(groups, lr=learning_rate, fused=fused)
+        decay = 0.0 if param.ndim < 2 or "norm" in name.lower() else weight_decay
+        is_head = head_learning_rate is not None and name.startswith("head.")
+        rate = head_learning_rate if is_head else learning_rate
+        groups.setdefault((rate, decay), []).append(param)
+    return torch.optim.AdamW(
+        [{"params": ps, "lr": rate, "weight_decay": decay} for (rate, decay), ps in groups.items()],
+        lr=learning_rate,
+        fused=fused,
+    )
 
 
 def linear_schedule(optimizer: torch.optim.Optimizer, steps: int, warmup_ratio: float):
@@ -181,7 +192,9 @@ def train_loop(
     generator = torch.Generator().manual_seed(seed)
     trainable = [p for p in model.parameters() if p.requires_grad]
     on_cuda = trainable[0].is_cuda
-    optimizer = make_optimizer(model, settings.learning_rate, settings.weight_decay, on_cuda)
+    optimizer = make_optimizer(
+        model, settings.learning_rate, settings.weight_decay, on_cuda, settings.head_learning_rate
+    )
     scheduler = linear_schedule(optimizer, settings.steps, settings.warmup_ratio)
     rank, world, train_model = 0, 1, model
     if accelerator is not None and accelerator.num_processes > 1:
