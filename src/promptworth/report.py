@@ -159,7 +159,7 @@ def plot_learning_curves(curves: pd.DataFrame, path: str | Path, title: str) -> 
     import seaborn as sns
 
     sns.set_theme(style="whitegrid")
-    fig, ax = plt.subplots(figsize=(9, 5.5))
+    fig, ax = plt.subplots(figsize=(11, 5.5))
     shown = curves[curves["reading"].isin(PLOT_READINGS)]
     flat = shown[shown["method"] == "icl_zero"]  # no training data: a flat line, not a curve
     shown = shown[shown["method"] != "icl_zero"]
@@ -180,7 +180,8 @@ def plot_learning_curves(curves: pd.DataFrame, path: str | Path, title: str) -> 
     ax.set_xlabel("training points (log scale)")
     ax.set_ylabel("test accuracy")
     ax.set_title(title)
-    ax.legend(fontsize=8, loc="best")
+    # Outside the axes: with a dozen series, any corner inside hides some curve's end.
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=120)
