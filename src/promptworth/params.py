@@ -15,6 +15,8 @@ import yaml
 from .grid import HEAD_METHODS, ICL_METHODS, METHODS, PROMPT_METHODS, RunLimits
 
 VERBALISERS = ("exact", "rouge", "bertscore")
+# Accepted peak learning rates, for every method and part.
+LEARNING_RATE_RANGE = (1e-12, 10.0)
 
 
 class ParamsError(ValueError):
@@ -90,7 +92,7 @@ class TrainParams:
     max_steps: int | None
     batch_size: int
     learning_rate: dict[str, float]  # the LM's (or the only trained part's) peak rate
-    head_learning_rate: float  # head_full's freshly initialised head
+    head_learning_rate: float | None  # head_full's fresh head (None: head_full not run)
     weight_decay: float
     warmup_ratio: float
     early_stopping: EarlyStopping
@@ -286,7 +288,9 @@ def _train(s: _Section, pattern_names: tuple[str, ...]) -> TrainParams:
     patterns = (main,) + tuple(p for p in patterns if p != main)
     lr = s.section("learning_rate")
     rates = {
-        m: lr.float_(m, 1e-12, 10.0) for m in methods if m not in ICL_METHODS and m != "head_full"
+        m: lr.float_(m, *LEARNING_RATE_RANGE)
+        for m in methods
+        if m not in ICL_METHODS and m != "head_full"
     }
     head_rate = None
     if "head_full" in methods:
@@ -338,13 +342,15 @@ def _head_full_rates(lr: _Section) -> tuple[float, float]:
     """(LM rate, head rate) for head_full: a number sets both; {backbone, head} sets them apart,
     since a head starting from random weights needs far larger steps than the pretrained LM."""
     if not isinstance(lr.raw.get("head_full"), dict):
-        rate = lr.float_("head_full", 1e-12, 10.0)
+        rate = lr.float_("head_full", *LEARNING_RATE_RANGE)
         return rate, rate
     rates = lr.section("head_full")
     unknown = set(rates.raw) - {"backbone", "head"}
     if unknown:
         raise lr.fail("head_full", f"takes only 'backbone' and 'head', got {sorted(unknown)}")
-    return rates.float_("backbone", 1e-12, 10.0), rates.float_("head", 1e-12, 10.0)
+    return rates.float_("backbone", *LEARNING_RATE_RANGE), rates.float_(
+        "head", *LEARNING_RATE_RANGE
+    )
 
 
 def _eval(s: _Section) -> EvalParams:
