@@ -1,29 +1,33 @@
-"""Stage `download`: load the train and test splits (hub or local files), validate, save.
+"""Stage `download`: load the train and test splits (hub or local files), check them, save.
 
-Writes data/raw/{train,test}.parquet (text, label) and data/raw/labels.json.
+Writes data/raw/{train,test}.parquet (text, label). The checks (data.checks) refuse or drop what
+would otherwise pass silently: a class with no training rows, training rows repeated in the test
+split, duplicated training rows. It prints what they found and the class balance.
 """
 
-from promptworth.data import DataError, is_local_source, load_split
-from promptworth.io import atomic_path, write_json
+from promptworth.checks import check_data
+from promptworth.cli import run_stage
+from promptworth.data import is_local_source, load_table, validate_table
+from promptworth.errors import DataError
+from promptworth.io import atomic_path
 from promptworth.params import load_params
 from promptworth.paths import RAW
 
 
 def main() -> None:
-    params = load_params()
-    data = params.data
-    test_source = data.test_source or data.source
+    data = load_params().data
     if is_local_source(data.source) and data.test_source is None:
         raise DataError("data.test_source: must name a test file when data.source is a local file")
-    train = load_split(data.source, "train", data.label_names)
-    test = load_split(test_source, "test", data.label_names)
+    num_labels = len(data.label_names)
+    train_table = load_table(data.source, "train", data.label_names)
+    test_table = load_table(data.test_source or data.source, "test", data.label_names)
+    train, test = validate_table(train_table, num_labels), validate_table(test_table, num_labels)
+    train, report = check_data(train, train_table, test, test_table, data.label_names, data.checks)
     for name, table in (("train", train), ("test", test)):
         with atomic_path(RAW / f"{name}.parquet") as tmp:
             table.to_parquet(tmp, index=False)
-        counts = table["label"].value_counts().sort_index().to_dict()
-        print(f"{name}: {len(table)} rows, per class {counts}")
-    write_json(RAW / "labels.json", list(data.label_names))
+    print("\n".join(report.lines))
 
 
 if __name__ == "__main__":
-    main()
+    run_stage(main)

@@ -1,36 +1,39 @@
-"""Stage `features`: the frozen LM's last non-pad hidden state of every formatted article, once.
+"""Stage `features`: the frozen LM's last non-pad hidden state of every dev and test row, once.
 
-head_frozen trains only a linear head, so the LM's output never changes: computing it once per
-(model, rows) instead of every epoch makes frozen-head training nearly free. Computed whatever
-train.methods holds, so experiments that split the methods share this stage (and the run-cache).
+head_frozen trains only a linear head, so the LM's output on a row never changes: its dev and
+test features are computed here once for every head_frozen run (each run adds only its own
+training rows). They do not depend on the grid's sizes or seeds, so growing the grid never
+re-runs this stage.
 """
 
 import pandas as pd
 from safetensors.torch import save_file
 
+from promptworth.cli import run_stage
 from promptworth.inference import frozen_features
-from promptworth.io import atomic_path
-from promptworth.modeling import HeadClassifier, load_tokenizer, pick_device
+from promptworth.io import atomic_path, read_json
+from promptworth.modeling import load_backbone, load_tokenizer, pick_device
 from promptworth.params import load_params
-from promptworth.paths import FEATURES, FORMATTED, MODEL
+from promptworth.paths import FEATURES, FORMATTED, MODEL, SPLITS
 
 
 def main() -> None:
     params = load_params()
+    device, dtype = pick_device(params.gpu)
+    tokenizer = load_tokenizer(MODEL)
+    backbone = load_backbone(MODEL).to(device)
+    table = {name: pd.read_parquet(FORMATTED / f"{name}.parquet") for name in ("train", "test")}
     with atomic_path(FEATURES) as tmp:
         tmp.mkdir()
-        device, dtype = pick_device(params.runtime.gpu)
-        tokenizer = load_tokenizer(MODEL)
-        backbone = HeadClassifier.from_pretrained(MODEL, 1).backbone.to(device)
-        for split in ("train", "test"):
-            table = pd.read_parquet(FORMATTED / f"{split}.parquet")
-            ids = tokenizer(table["article"].tolist(), add_special_tokens=False)["input_ids"]
+        for split, source in (("dev", "train"), ("test", "test")):
+            articles = table[source]["article"].iloc[read_json(SPLITS / f"{split}.json")]
+            ids = tokenizer(articles.tolist(), add_special_tokens=False)["input_ids"]
             feats = frozen_features(
-                backbone, ids, tokenizer.pad_token_id, params.train.eval_batch_size, device, dtype
+                backbone, ids, tokenizer.pad_token_id, params.eval.batch_size, device, dtype
             )
             save_file({"features": feats.contiguous()}, tmp / f"{split}.safetensors")
             print(f"{split}: {tuple(feats.shape)} features")
 
 
 if __name__ == "__main__":
-    main()
+    run_stage(main)

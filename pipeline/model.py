@@ -1,6 +1,7 @@
 """Stage `model`: resolve model.name (hub id, local directory or .gguf file) into data/model, a
 plain Hugging Face directory (safetensors + tokenizer) that every later stage loads offline."""
 
+from promptworth.cli import run_stage
 from promptworth.io import atomic_path
 from promptworth.modeling import export_model
 from promptworth.params import load_params
@@ -8,11 +9,11 @@ from promptworth.paths import MODEL
 
 
 def main() -> None:
-    params = load_params()
+    name = load_params().model_name
     with atomic_path(MODEL) as tmp:
-        export_model(params.model.name, tmp)
-    print(f"saved {params.model.name} to {MODEL}")
+        export_model(name, tmp)
+    print(f"saved {name} to {MODEL}")
 
 
 if __name__ == "__main__":
-    main()
+    run_stage(main)

@@ -1,20 +1,23 @@
-"""Stage `report`: aggregate every run of the current grid into metrics and a report.
+"""Stage `report`: aggregate every run of the grid into metrics and a report.
 
-Writes metrics/summary.json (DVC metrics), metrics/curves.csv (DVC plots),
-reports/learning_curves.png and reports/report.md.
+Writes metrics/summary.json (DVC metrics: scores and data advantages only, reproducible),
+metrics/curves.csv (DVC plots), reports/learning_curves.png, reports/report.md and
+reports/cost.csv (wall time and memory: measured, so never in metrics/).
 """
 
 from pathlib import Path
 
-from promptworth.grid import planned_runs
+from promptworth.cli import run_stage
 from promptworth.io import atomic_path, write_json
 from promptworth.params import load_params
-from promptworth.paths import CURVES, EVAL, PLOT, REPORT, SUMMARY
+from promptworth.paths import COST, CURVES, EVAL, PLOT, REPORT, RUNS, SUMMARY, TRAIN_LOGS
+from promptworth.plots import plot_learning_curves
 from promptworth.report import (
     advantages,
+    collect_cost,
     collect_runs,
+    main_pattern_rows,
     pattern_spread,
-    plot_learning_curves,
     render_markdown,
     summarise,
     summarise_cost,
@@ -24,36 +27,38 @@ from promptworth.report import (
 def main() -> None:
     params = load_params()
     r = params.report
-    s = params.sample
-    t = params.train
-    runs = planned_runs(t.methods, t.patterns, s.sizes, s.seeds, t.limits, t.icl.shots)
+    runs = params.grid.runs()
     every_pattern = collect_runs(EVAL, runs)
-    main = t.patterns[0]  # params puts train.main_pattern first
-    curves = every_pattern[every_pattern["pattern"] == main].reset_index(drop=True)
-    spread = pattern_spread(every_pattern, main)
+    curves = main_pattern_rows(every_pattern, r.main_pattern)
     summary = summarise(curves)
     advantage = advantages(curves, r.accuracy_levels)
-    cost = summarise_cost(curves)
     headline = f"prompt/{r.prompt_reading} vs {r.baseline}/argmax"
+    if headline not in advantage:
+        print(f"report: headline {headline!r} not computed: the grid does not run both methods")
+    cost = collect_cost(runs, RUNS, EVAL, TRAIN_LOGS)
     with atomic_path(CURVES) as tmp:
         every_pattern.to_csv(tmp, index=False)
+    with atomic_path(COST) as tmp:
+        cost.to_csv(tmp, index=False)
     write_json(
         SUMMARY,
         {
             "accuracy": summary,
             "data_advantage": advantage,
             "headline": advantage.get(headline),
-            "pattern_spread": spread,
-            "cost": cost,
+            "pattern_spread": pattern_spread(every_pattern, r.main_pattern),
         },
     )
     n_test = int(curves["n"].iloc[0])
-    title = f"{Path(params.model.name).name} on {Path(params.data.source).name}, pattern {main}"
+    pattern = f", pattern {r.main_pattern}" if r.main_pattern else ""
+    title = f"{Path(params.model_name).name} on {Path(params.data.source).name}{pattern}"
     plot_learning_curves(curves, PLOT, title)
+    main_cost = summarise_cost(main_pattern_rows(cost, r.main_pattern))
+    spread = pattern_spread(every_pattern, r.main_pattern)
     with atomic_path(REPORT) as tmp:
-        tmp.write_text(render_markdown(summary, advantage, headline, n_test, cost, spread))
+        tmp.write_text(render_markdown(summary, advantage, headline, n_test, main_cost, spread))
     print(f"report: {len(curves)} run readings; headline {headline}: {advantage.get(headline)}")
 
 
 if __name__ == "__main__":
-    main()
+    run_stage(main)

@@ -1,11 +1,15 @@
-"""Stage `sample`: the dev split, one nested permutation of the pool per seed, the test subset.
+"""Stage `sample`: the dev split, the test subset, and one permutation of the pool per data seed.
 
-Writes data/splits.json: row positions into data/raw/{train,test}.parquet.
+Writes data/splits/dev.json and test.json (row positions into data/raw/{train,test}.parquet) and
+order-<seed>.json for every seed any family uses: the n-point subset of a seed is the first n
+rows of its order, for every n, so a run depends on its seed's file alone and adding a size or a
+seed changes no file an existing run reads.
 """
 
 import pandas as pd
 
-from promptworth.io import write_json
+from promptworth.cli import run_stage
+from promptworth.io import atomic_path, write_json
 from promptworth.params import load_params
 from promptworth.paths import RAW, SPLITS
 from promptworth.sampling import make_splits
@@ -19,19 +23,24 @@ def main() -> None:
     splits = make_splits(
         train["label"].to_numpy(),
         test["label"].to_numpy(),
-        sizes=s.sizes,
-        seeds=s.seeds,
+        seeds=params.grid.seeds,
         stratify=s.stratify,
         dev_size=s.dev_size,
         split_seed=s.split_seed,
-        test_size=params.eval.test_size,
+        test_size=s.test_size,
     )
-    write_json(SPLITS, splits)
+    with atomic_path(SPLITS) as tmp:
+        tmp.mkdir()
+        write_json(tmp / "dev.json", splits["dev"])
+        write_json(tmp / "test.json", splits["test"])
+        for seed, order in splits["orders"].items():
+            write_json(tmp / f"order-{seed}.json", order)
+    pool = len(train) - len(splits["dev"])
     print(
-        f"dev {len(splits['dev'])} rows, test {len(splits['test'])} rows, "
-        f"subsets up to {max(s.sizes)} rows for seeds {list(s.seeds)}"
+        f"dev {len(splits['dev'])} rows, test {len(splits['test'])} rows, a pool of {pool} "
+        f"training rows ordered for seeds {list(splits['orders'])}"
     )
 
 
 if __name__ == "__main__":
-    main()
+    run_stage(main)

@@ -26,3 +26,20 @@ def tiny_tokenizer(tiny_model_dir):
     from promptworth.modeling import load_tokenizer
 
     return load_tokenizer(tiny_model_dir)
+
+
+@pytest.fixture
+def optimizer_spy(monkeypatch):
+    """Records the `fused` flag train_loop asks make_optimizer for, passing every argument on
+    unchanged (shared by the CPU and CUDA tests, so CPU CI catches a signature change)."""
+    from promptworth import training
+
+    seen = {}
+    original = training.make_optimizer
+
+    def spy(*args, fused=False, **kwargs):
+        seen["fused"] = fused
+        return original(*args, fused=fused, **kwargs)
+
+    monkeypatch.setattr(training, "make_optimizer", spy)
+    return seen

@@ -31,25 +31,15 @@ def test_bf16_rank_scores_match_fp32(tiny_model_dir):
     assert abs(fp32 - bf16).max() < 0.1
 
 
-def test_training_on_cuda_uses_fused_adamw_and_lowers_the_loss(tiny_model_dir, monkeypatch):
-    from promptworth import training
-
+def test_training_on_cuda_uses_fused_adamw_and_lowers_the_loss(tiny_model_dir, optimizer_spy):
     device, dtype = pick_device()
-    seen = {}
-    original = training.make_optimizer
-
-    def spy(model, lr, wd, fused=False):
-        seen["fused"] = fused
-        return original(model, lr, wd, fused)
-
-    monkeypatch.setattr(training, "make_optimizer", spy)
     model = load_causal_lm(tiny_model_dir).to(device)
     prompts, targets = [[5, 6, 7]] * 8, [[11]] * 8
     loss = lm_target_loss(prompts, targets, 0, device, lambda: torch.autocast("cuda", dtype))
     history = train_loop(
         model, loss, 8, TrainSettings(30, 8, 1e-2, 0.0, 0.0), 0, progress=False
     ).history
-    assert seen["fused"] is True
+    assert optimizer_spy["fused"] is True
     assert history[-1]["train_loss"] < history[0]["train_loss"] / 2
 
 

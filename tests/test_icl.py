@@ -11,7 +11,7 @@ def test_demonstrations_are_distinct_deterministic_and_vary_by_seed():
 
 
 def test_more_shots_than_examples_is_an_error_naming_the_param():
-    with pytest.raises(ValueError, match=r"train.icl.shots \(5\)"):
+    with pytest.raises(ValueError, match=r"methods.icl_few.shots \(5\)"):
         pick_demonstrations(3, 5, seed=0)
 
 

@@ -41,3 +41,25 @@ def test_package_paths_resolve_inside_installed_packages():
     assert resolve_package_path("gpt2") == "gpt2"
     with pytest.raises(FileNotFoundError, match="'no_such_pkg' is not installed"):
         resolve_package_path("pkg://no_such_pkg/model.gguf")
+
+
+def test_leftovers_of_a_killed_write_are_removed_by_the_next_write(tmp_path):
+    import os
+
+    target = tmp_path / "run"
+    leftover = tmp_path / ".run.tmp-999999999-abc123"  # what a SIGKILL mid-write leaves behind
+    (leftover / "run").mkdir(parents=True)
+    dead = tmp_path / ".other.tmp-999999999-x"  # another output's, its writer dead
+    dead.mkdir()
+    live = tmp_path / f".busy.tmp-{os.getppid()}-y"  # another output, its writer alive
+    live.mkdir()
+    with atomic_path(target) as tmp:
+        tmp.mkdir()
+    assert not leftover.exists() and not dead.exists() and live.exists() and target.is_dir()
+
+
+def test_dvcignore_hides_temporary_folders():
+    from pathlib import Path
+
+    patterns = (Path(__file__).parents[1] / ".dvcignore").read_text().split()
+    assert ".*.tmp-*" in patterns

@@ -1,15 +1,16 @@
 """Behaviour that needs a model: the tiny 2-layer GPT-2 built in conftest, never a download."""
 
 import numpy as np
-import pandas as pd
 import pytest
 import torch
 
 from promptworth.inference import generate_greedy, rank_classify
+from promptworth.methods import METHODS
 from promptworth.modeling import HeadClassifier, last_token_states, load_causal_lm
+from promptworth.params import MethodParams
 from promptworth.prompts import apply_pattern, encode_prompt_target, truncate_rows
 from promptworth.runs import RunData
-from promptworth.training import TrainSettings, num_training_steps
+from promptworth.training import TrainContext, TrainSettings, num_training_steps
 from tests import tiny
 
 CPU = torch.device("cpu")
@@ -99,33 +100,23 @@ def run_data(tokenizer, n_train=48, n_dev=40) -> RunData:
     rows = truncate_rows(table["text"], table["label"], tokenizer, 32)
     rows = apply_pattern(rows, tiny.TEMPLATE, WORDS)
     return RunData(
-        rows.iloc[:n_train].reset_index(drop=True),
-        rows.iloc[n_train:].reset_index(drop=True),
-        pd.DataFrame(),
-        list(range(n_train)),
-        list(range(n_train, n_train + n_dev)),
+        rows.iloc[:n_train].reset_index(drop=True), rows.iloc[n_train:].reset_index(drop=True)
     )
+
+
+ADAPTERS = MethodParams(lora_rank=4, lora_alpha=8, lora_dropout=0.0, virtual_tokens=4)
+
+
+def context(model_dir, tokenizer, steps, lr, seed=0, **kw) -> TrainContext:
+    settings = TrainSettings(steps, 8, lr, 0.0, 0.1, **kw)
+    return TrainContext(model_dir, tokenizer, settings, seed, eval_batch_size=32)
 
 
 def train_prompt(tiny_model_dir, tokenizer, steps, seed=0, method="prompt", lr=3e-3, **kw):
-    from promptworth.methods import Adapters
-    from promptworth.methods import train_prompt as train
+    from promptworth.prompt_training import train_prompt as train
 
-    settings = TrainSettings(steps, 8, lr, 0.0, 0.1, **kw)
-    return train(
-        method,
-        run_data(tokenizer),
-        tiny_model_dir,
-        tokenizer,
-        WORDS,
-        settings,
-        seed,
-        lambda *_: None,
-        CPU,
-        None,
-        32,
-        adapters=Adapters(lora_rank=4, lora_alpha=8, lora_dropout=0.0, virtual_tokens=4),
-    )
+    ctx = context(tiny_model_dir, tokenizer, steps, lr, seed, **kw)
+    return train(METHODS[method], run_data(tokenizer), WORDS, ADAPTERS, ctx)
 
 
 def test_prompt_training_is_deterministic_for_a_seed(tiny_model_dir, tiny_tokenizer):
@@ -141,24 +132,14 @@ def test_prompt_training_learns_the_synthetic_topics(tiny_model_dir, tiny_tokeni
     assert history[-1]["dev_accuracy"] >= 0.6  # chance is 0.25
     # every example's prompt and target tokens, forward and backward, once per step it is drawn
     assert result.train_tokens > 150 * 8 * 10
+    assert result.examples_seen == 150 * 8  # 48 examples: 6 full batches an epoch
 
 
 def test_head_full_training_learns_the_synthetic_topics(tiny_model_dir, tiny_tokenizer):
-    from promptworth.methods import train_head_full
+    from promptworth.heads import train_head
 
-    settings = TrainSettings(80, 8, 3e-3, 0.0, 0.1)
-    _, result = train_head_full(
-        run_data(tiny_tokenizer),
-        tiny_model_dir,
-        tiny_tokenizer,
-        4,
-        settings,
-        0,
-        lambda *_: None,
-        CPU,
-        None,
-        32,
-    )
+    ctx = context(tiny_model_dir, tiny_tokenizer, 80, 3e-3)
+    _, result = train_head(METHODS["head_full"], run_data(tiny_tokenizer), 4, ctx)
     assert result.history[-1]["dev_accuracy"] >= 0.6
 
 
@@ -201,7 +182,8 @@ def test_contextual_calibration_divides_out_the_content_free_prior():
 def test_parameter_efficient_methods_train_only_their_adapters(
     tiny_model_dir, tiny_tokenizer, tmp_path, method, lr, trainable
 ):
-    from promptworth.methods import Adapters, count_trainable, load_prompt_lm, save_checkpoint
+    from promptworth.prompt_training import load_lm, save_prompt_model
+    from promptworth.run_training import count_trainable
 
     base = load_causal_lm(tiny_model_dir)
     model, result = train_prompt(tiny_model_dir, tiny_tokenizer, 40, method=method, lr=lr)
@@ -209,9 +191,9 @@ def test_parameter_efficient_methods_train_only_their_adapters(
     if method == "prompt_lora":
         assert np.mean(losses[-10:]) < np.mean(losses[:10])
     else:  # 4 soft tokens barely sway a random 2-layer model; they must still have moved
-        from promptworth.methods import prompt_model
+        from promptworth.prompt_training import prompt_model
 
-        start = prompt_model(method, tiny_model_dir, Adapters(virtual_tokens=4))
+        start = prompt_model(METHODS[method], tiny_model_dir, ADAPTERS)
         before = start.prompt_encoder["default"].embedding.weight
         after = model.prompt_encoder["default"].embedding.weight
         assert (after - before).abs().max() > 1e-2
@@ -225,13 +207,13 @@ def test_parameter_efficient_methods_train_only_their_adapters(
         head, _, leaf = name.rpartition(".")
         key = name if name in trained else f"{head}.base_layer.{leaf}"  # a LoRA-wrapped layer
         torch.testing.assert_close(trained[key], param)
-    save_checkpoint(method, model, tmp_path)
+    save_prompt_model(METHODS[method], model, tmp_path)
     files = {p.name for p in (tmp_path / "adapter").iterdir()}
     assert "adapter_model.safetensors" in files and not (tmp_path / "lm").exists()
     saved = (tmp_path / "adapter" / "adapter_model.safetensors").stat().st_size
     assert saved < (tiny_model_dir / "model.safetensors").stat().st_size / 5
     # reloaded for evaluation, it scores the labels as the trained model does
-    reloaded = load_prompt_lm(method, tmp_path, tiny_model_dir).eval()
+    reloaded = load_lm(METHODS[method], tmp_path, tiny_model_dir).eval()
     ids = tiny_tokenizer(["goal match coach:", "bank profit:"], add_special_tokens=False)[
         "input_ids"
     ]
@@ -246,7 +228,7 @@ def test_parameter_efficient_methods_train_only_their_adapters(
 
 
 def test_null_label_words_are_learnable_targets_too(tiny_model_dir, tiny_tokenizer):
-    from promptworth.methods import label_token_ids
+    from promptworth.prompts import label_token_ids
 
     names = [" Alice", " Bob", " Carol", " David"]
     assert all(ids for ids in label_token_ids(tiny_tokenizer, names))

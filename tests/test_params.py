@@ -4,9 +4,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from promptworth.params import ParamsError, load_params, parse_params
+from promptworth.errors import ParamsError
+from promptworth.params import load_params, parse_params
+from promptworth.yaml12 import load_yaml
 
-DEFAULTS = yaml.safe_load((Path(__file__).parents[1] / "params.yaml").read_text())
+PARAMS = Path(__file__).parents[1] / "params.yaml"
+DEFAULTS = yaml.safe_load(PARAMS.read_text())
 
 
 def with_change(path: str, value):
@@ -23,37 +26,46 @@ def with_change(path: str, value):
 
 
 def test_repository_params_are_valid_and_are_the_real_experiment():
-    p = load_params(Path(__file__).parents[1] / "params.yaml")
-    assert p.model.name == "gpt2" and p.data.source == "ag_news"
-    assert p.sample.sizes == (10, 100, 1000, 10000, 100000) and len(p.sample.seeds) == 3
-    assert set(p.train.methods) == {
-        "head_frozen",
-        "head_full",
-        "prompt",
-        "prompt_null",
-        "prompt_lora",
-        "prompt_tuning",
-        "icl_zero",
-        "icl_few",
-    }
-    assert len(p.train.patterns) >= 3 and p.train.patterns[0] == p.train.main_pattern == "instruct"
+    p = load_params(PARAMS)
+    assert p.model_name == "gpt2" and p.data.source == "ag_news"
+    assert p.grid.head.sizes == (10, 100, 1000, 10000, 100000) and len(p.grid.head.seeds) == 3
+    assert p.grid.prompt.methods == ("prompt", "prompt_null")
+    assert p.report.main_pattern == "instruct" and len(p.format.patterns) >= 3
 
 
 @pytest.mark.parametrize(
     ("key", "value", "message"),
     [
         (
-            "train.methods",
-            ["head", "prompt"],
-            r"'train.methods' has unknown value\(s\) \['head'\]; "
-            r"allowed: \['head_frozen', 'head_full', 'prompt', 'prompt_null',",
+            "grid.prompt.methods",
+            ["prompt", "bogus"],
+            r"'grid.prompt.methods' has unknown value\(s\) \['bogus'\]; "
+            r"allowed: \['prompt', 'prompt_null', 'prompt_lora', 'prompt_tuning'\]",
         ),
-        ("sample.sizes", [10, -5], r"'sample.sizes' must hold integers >= 1, got -5"),
-        ("sample.sizes", [], r"'sample.sizes' must be a non-empty list"),
+        ("grid.head.methods", ["prompt"], r"'grid.head.methods' has unknown value\(s\)"),
+        ("grid.head.sizes", [10, -5], r"'grid.head.sizes' must hold integers >= 1, got -5"),
+        ("grid.head.sizes", [10, 10], r"'grid.head.sizes' has duplicate entries"),
+        ("grid.icl_zero.sizes", [10], r"'grid.icl_zero' has unknown key\(s\) \['sizes'\]"),
+        ("grid.prompt.patterns", ["instruct", "qa"], r"'grid.prompt.patterns' has unknown"),
         (
             "format.patterns.question.label_words",
             [" World", " Sports"],
             r"'format.patterns.question.label_words' must give one",
+        ),
+        (
+            "format.patterns.instruct.label_words",
+            [" World", " world", " Business", " Sci/Tech"],
+            r"has ' World' and ' world', which are the same word once case and punctuation",
+        ),
+        (
+            "format.patterns.instruct.label_words",
+            [" World", " ?", " Business", " Sci/Tech"],
+            r"has ' \?', which is only punctuation",
+        ),
+        (
+            "format.patterns.instruct.label_words",
+            [" Sci-Tech", " Sports", " Business", " Sci/Tech"],
+            r"the same word once case and punctuation are ignored",
         ),
         (
             "format.patterns.instruct.template",
@@ -65,38 +77,35 @@ def test_repository_params_are_valid_and_are_the_real_experiment():
             "{text} {other}",
             r"'format.patterns.instruct.template' may hold no placeholder",
         ),
-        ("format.null_label_words", [" Al"], r"'format.null_label_words' must give one"),
-        ("train.patterns", ["instruct", "qa"], r"'train.patterns' has unknown value\(s\) \['qa'\]"),
-        ("train.main_pattern", "category2", r"'train.main_pattern' must be one of train.patterns"),
-        ("train.early_stopping.patience", 0, r"'train.early_stopping.patience' must be an integer"),
-        ("train.icl.shots", 0, r"'train.icl.shots' must be an integer >= 1"),
-        ("train.limits.prompt.all_patterns", "yes", r"'train.limits.prompt.all_patterns' must be"),
-        ("eval.generation_methods", ["icl_zero"], r"'eval.generation_methods' has unknown"),
-        ("eval.verbalisers", ["exact", "bleu"], r"'eval.verbalisers' has unknown value"),
-        ("train.learning_rate.prompt", KeyError, r"missing key 'train.learning_rate.prompt'"),
+        ("methods.prompt_null.label_words", [" Al"], r"'methods.prompt_null.label_words' must"),
+        ("methods.prompt.learning_rate", KeyError, r"missing key 'methods.prompt.learning_rate'"),
+        ("methods.prompt.learning_rate", "fast", r"'methods.prompt.learning_rate' must be a num"),
+        ("methods.prompt_lora.rank", 0, r"'methods.prompt_lora.rank' must be an integer >= 1"),
+        ("methods.prompt.rank", 8, r"'methods.prompt' has unknown key\(s\) \['rank'\]"),
+        ("methods.bogus", {"learning_rate": 1e-3}, r"'methods' has unknown method\(s\)"),
         (
-            "train.learning_rate.head_full",
+            "methods.head_full.learning_rate",
             {"backbone": 2e-5, "heads": 1e-3},
-            r"'train.learning_rate.head_full' takes only 'backbone' and 'head', got \['heads'\]",
+            r"'methods.head_full.learning_rate' takes only 'backbone' and 'head'",
         ),
         (
-            "train.learning_rate.head_full",
+            "methods.head_full.learning_rate",
             {"backbone": 2e-5},
-            r"missing key 'train.learning_rate.head_full.head'",
+            r"missing key 'methods.head_full.learning_rate.head'",
         ),
         (
-            "train.learning_rate.head_full",
-            {"backbone": 2e-5, "head": "fast"},
-            r"'train.learning_rate.head_full.head' must be a number",
-        ),
-        (
-            "train.learning_rate.prompt",
+            "methods.prompt.learning_rate",
             {"backbone": 2e-5, "head": 1e-3},
-            r"'train.learning_rate.prompt' must be a number",
+            r"'methods.prompt.learning_rate' must be a number",
         ),
+        ("methods.icl_few.shots", 0, r"'methods.icl_few.shots' must be an integer >= 1"),
+        ("train.early_stopping.patience", 0, r"'train.early_stopping.patience' must be an int"),
         ("train.max_steps", 0, r"'train.max_steps' must be an integer >= 1"),
-        ("eval.test_size", 0, r"'eval.test_size' must be an integer >= 1"),
+        ("sample.test_size", 0, r"'sample.test_size' must be an integer >= 1"),
+        ("data.checks.test_overlap", "ignore", r"'data.checks.test_overlap' must be one of"),
+        ("eval.verbalisers", ["exact", "bleu"], r"'eval.verbalisers' has unknown value"),
         ("report.baseline", "prompt", r"'report.baseline' must be one of"),
+        ("report.main_pattern", "nope", r"'report.main_pattern' \('nope'\) is not run"),
         ("model", KeyError, r"missing key 'model'"),
     ],
 )
@@ -105,44 +114,74 @@ def test_bad_params_name_the_key(key, value, message):
         parse_params(with_change(key, value))
 
 
+def test_errors_name_the_file_and_the_line_of_the_key(tmp_path):
+    text = PARAMS.read_text().replace("  batch_size: 8\n", "  batch_size: 0\n")
+    path = tmp_path / "params.yaml"
+    path.write_text(text)
+    line = text.splitlines().index("  batch_size: 0") + 1
+    with pytest.raises(ParamsError, match=rf"^{path}:{line}: 'train.batch_size' must be an int"):
+        load_params(path)
+
+
+def test_numbers_are_read_as_yaml_1_2_as_dvc_writes_them(tmp_path):
+    # `dvc exp run -S methods.prompt.learning_rate=1e-5` writes 1e-05 (no dot): a float.
+    text = PARAMS.read_text()
+    path = tmp_path / "params.yaml"
+    path.write_text(
+        text.replace(
+            "    learning_rate: 2.0e-5\n    generate", "    learning_rate: 1e-05\n    generate", 1
+        )
+    )
+    assert load_params(path).methods["prompt"].learning_rate == 1e-5
+    assert load_yaml("a: 2E3\nb: '1e-5'\nc: 10\n")[0] == {"a": 2000.0, "b": "1e-5", "c": 10}
+
+
+def test_baseline_not_in_the_grid_is_refused():
+    raw = with_change("grid.head.methods", ["head_frozen"])
+    with pytest.raises(ParamsError, match=r"'report.baseline' \('head_full'\) is not run"):
+        parse_params(raw)
+    raw["report"]["baseline"] = "head_frozen"
+    assert parse_params(raw).report.baseline == "head_frozen"
+
+
 def test_missing_params_file_is_named(tmp_path):
     with pytest.raises(ParamsError, match="params file not found"):
         load_params(tmp_path / "nope.yaml")
 
 
-def test_sizes_are_sorted():
-    assert parse_params(with_change("sample.sizes", [100, 10])).sample.sizes == (10, 100)
+def test_sizes_are_sorted_and_a_family_may_be_empty():
+    raw = with_change("grid.head.sizes", [100, 10])
+    raw["grid"]["icl_few"]["patterns"] = []
+    p = parse_params(raw)
+    assert p.grid.head.sizes == (10, 100)
+    assert not [r for r in p.grid.runs() if r.method == "icl_few"]
 
 
-def test_limit_below_every_size_is_named():
-    with pytest.raises(ParamsError, match=r"'train.limits.prompt.max_size' \(5\) is below every"):
-        parse_params(with_change("train.limits.prompt.max_size", 5))
+def test_grid_runs_follow_each_family_axes():
+    p = load_params(PARAMS)
+    runs = p.grid.runs()
+    assert len(runs) == 2 * 5 * 3 + 2 * 3 * 5 * 3 + 3 + 3 * 3 * 3
+    names = {r.name for r in runs}
+    assert "head_full-10-0" in names and "prompt_null-question-10-0" in names
+    assert "icl_zero-instruct" in names and "icl_few-category-1000-2" in names
+    assert len(names) == len(runs)
 
 
-def test_missing_limits_for_a_method_is_named():
-    with pytest.raises(ParamsError, match="missing key 'train.limits.head_full'"):
-        parse_params(with_change("train.limits.head_full", KeyError))
+def test_the_control_uses_its_own_words_with_the_pattern_template():
+    from promptworth.methods import Run
 
-
-def test_main_pattern_comes_first_whatever_the_list_order():
-    raw = with_change("train.main_pattern", "category")
-    assert parse_params(raw).train.patterns == ("category", "instruct", "question")
-
-
-def test_null_control_swaps_in_the_null_words():
-    p = load_params(Path(__file__).parents[1] / "params.yaml").format
-    assert p.for_run("prompt_null", "instruct").label_words == p.null_label_words
-    assert p.for_run("prompt_null", "instruct").template == p.patterns["instruct"].template
-    assert p.for_run("prompt", "question") == p.patterns["question"]
-
-
-def test_icl_methods_need_no_learning_rate():
-    raw = with_change("train.learning_rate.icl_few", KeyError)
-    assert "icl_few" not in parse_params(raw).train.learning_rate
+    p = load_params(PARAMS)
+    null = p.pattern_for(Run("prompt_null", "instruct", 10, 0))
+    assert null.label_words == p.methods["prompt_null"].label_words
+    assert null.template == p.format.patterns["instruct"].template
+    assert p.pattern_for(Run("prompt", "question", 10, 0)) == p.format.patterns["question"]
 
 
 def test_head_full_takes_separate_backbone_and_head_rates_or_one_for_both():
-    p = parse_params(with_change("train.learning_rate.head_full", {"backbone": 3e-5, "head": 2e-3}))
-    assert p.train.learning_rate["head_full"] == 3e-5 and p.train.head_learning_rate == 2e-3
-    p = parse_params(with_change("train.learning_rate.head_full", 4e-5))
-    assert p.train.learning_rate["head_full"] == p.train.head_learning_rate == 4e-5
+    p = parse_params(
+        with_change("methods.head_full.learning_rate", {"backbone": 3e-5, "head": 2e-3})
+    )
+    assert p.methods["head_full"].learning_rate == 3e-5
+    assert p.methods["head_full"].head_learning_rate == 2e-3
+    p = parse_params(with_change("methods.head_full.learning_rate", 4e-5))
+    assert p.methods["head_full"].learning_rate == p.methods["head_full"].head_learning_rate == 4e-5

@@ -1,11 +1,18 @@
-"""The whole `dvc repro` on tiny settings, in a temporary copy of the repository."""
+"""The whole `dvc repro` on tiny settings, in a temporary copy of the repository.
+
+One repro of every stage family, then what a user does next: repro again, change one param of
+each kind and see which stages DVC marks, add a size, force a retrain, kill a training stage,
+and the README's `dvc exp run -S` examples as written.
+"""
 
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -18,94 +25,139 @@ ROOT = Path(__file__).parents[1]
 pytestmark = pytest.mark.e2e
 
 
-def run(cmd: list[str], cwd: Path) -> str:
-    env = dict(os.environ, HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
+def env() -> dict:
+    e = dict(os.environ, HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
     # `python` in dvc.yaml must be this interpreter (the one with promptworth installed).
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
-    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
-    assert done.returncode == 0, f"{' '.join(cmd)} failed:\n{done.stdout}\n{done.stderr}"
+    e["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{e['PATH']}"
+    return e
+
+
+def run(cmd: list[str], cwd: Path, ok: bool = True) -> str:
+    done = subprocess.run(cmd, cwd=cwd, env=env(), capture_output=True, text=True)
+    if ok:
+        assert done.returncode == 0, f"{' '.join(cmd)} failed:\n{done.stdout}\n{done.stderr}"
     return done.stdout + done.stderr
+
+
+def dvc(*args: str, cwd: Path, ok: bool = True) -> str:
+    return run([sys.executable, "-m", "dvc", *args], cwd, ok)
 
 
 def stages_run(output: str) -> list[str]:
     return re.findall(r"Running stage '([^']+)'", output)
 
 
+def copy_repo(work: Path) -> None:
+    for name in ("dvc.yaml", "pipeline", "src", "bench", ".dvc", ".dvcignore", ".gitignore"):
+        src = ROOT / name
+        if src.is_dir():
+            ignore = shutil.ignore_patterns("__pycache__", "tmp", "cache")
+            shutil.copytree(src, work / name, ignore=ignore)
+        else:
+            shutil.copy(src, work / name)
+
+
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory, tiny_model_dir, tiny_bert_dir):
     work = tmp_path_factory.mktemp("repo")
-    for name in ("dvc.yaml", "pipeline", "src", ".dvc", ".dvcignore", ".gitignore"):
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(
-                src, work / name, ignore=shutil.ignore_patterns("__pycache__", "tmp", "cache")
-            )
-        else:
-            shutil.copy(src, work / name)
+    copy_repo(work)
     train_csv, test_csv = tiny.write_dataset(tmp_path_factory.mktemp("data"))
     defaults = yaml.safe_load((ROOT / "params.yaml").read_text())
     params = tiny.tiny_params(defaults, train_csv, test_csv, tiny_model_dir, tiny_bert_dir)
-    (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    write_params(work, params)
     run(["git", "init", "-q"], work)
-    run(["git", "add", "-A"], work)  # DVCLive needs a repository with a commit
-    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "tiny"], work)
-    first = run([sys.executable, "-m", "dvc", "repro"], work)
+    run(["git", "add", "-A"], work)  # DVCLive and `dvc exp` need a repository with a commit
+    commit(work, "tiny")
+    first = dvc("repro", cwd=work)
+    commit(work, "first repro")
     return work, params, first
 
 
-def cells(params) -> int:
-    t, s = params["train"], params["sample"]
-    return len(t["methods"]) * len(t["patterns"]) * len(s["sizes"]) * len(s["seeds"])
+def commit(work: Path, message: str) -> None:
+    run(["git", "add", "-A"], work)
+    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", message], work)
 
 
-def test_repro_runs_every_stage_and_writes_every_output(repo):
-    work, params, first = repo
-    assert len(stages_run(first)) == 5 + 2 * cells(params) + 1
-    for path in (
-        "dvc.lock",
-        "metrics/summary.json",
-        "metrics/curves.csv",
-        "reports/learning_curves.png",
-        "reports/report.md",
-    ):
-        assert (work / path).stat().st_size > 0, path
+def write_params(work: Path, params: dict) -> None:
+    (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+def listed_stages(work: Path) -> list[str]:
+    return [line.split()[0] for line in dvc("stage", "list", cwd=work).splitlines() if line]
+
+
+def changed_stages(work: Path, params: dict) -> set[str]:
+    """Stages `dvc status` marks after writing `params` (params.yaml is restored by the caller)."""
+    write_params(work, params)
+    out = dvc("status", cwd=work)
+    return set(re.findall(r"^(\S+):", out, flags=re.M)) - {"changed deps", "changed outs"}
+
+
+def edited(params: dict, path: str, value) -> dict:
+    p = json.loads(json.dumps(params))
+    *parents, last = path.split(".")
+    node = p
+    for key in parents:
+        node = node[key]
+    node[last] = value(node[last]) if callable(value) else value
+    return p
+
+
+RUNS = 8 + 16 + 2 + 2  # head 2x2x2, prompt 4x2x2x1, icl_zero 2, icl_few 1x1x2
+
+
+def run_of(stage: str) -> str:
+    """The run folder of a stage: evaluate_icl_zero@instruct -> icl_zero-instruct."""
+    family, cell = stage.split("@")
+    method = family.removeprefix("evaluate_")
+    return f"{method}-{cell}" if method.startswith("icl_") else cell
+
+
+def test_every_stage_that_exists_runs_and_does_real_work(repo):
+    work, _, first = repo
+    listed = listed_stages(work)
+    assert sorted(stages_run(first)) == sorted(listed)  # no stage is skipped or a no-op
+    trained = [s for s in listed if s.startswith("train_")]
+    evaluated = [s for s in listed if s.startswith("evaluate_")]
+    assert len(trained) == 8 + 16 and len(evaluated) == RUNS
     runs = work / "data/runs"
-    assert len(list(runs.iterdir())) == cells(params)
-    assert (runs / "head_frozen-instruct-8-0/head.safetensors").is_file()
-    assert not (runs / "head_frozen-instruct-8-0/model.safetensors").exists()
+    for stage in trained:  # every train stage saved a checkpoint and what training did
+        run_dir = runs / stage.split("@")[1]
+        assert (run_dir / "train.json").is_file(), stage
+        assert {p.name for p in run_dir.iterdir()} - {"train.json"}, f"{stage} saved no model"
+    for stage in evaluated:
+        scores = json.loads((work / "data/eval" / run_of(stage) / "metrics.json").read_text())
+        assert scores["readings"], stage
+    assert (runs / "head_frozen-8-0/head.safetensors").is_file()
+    assert not (runs / "head_frozen-8-0/backbone").exists()  # the frozen LM is not copied
+    assert (runs / "head_full-8-0/backbone/model.safetensors").is_file()
     assert (runs / "prompt-instruct-40-0/lm/model.safetensors").is_file()
-    assert (runs / "prompt-keyword-40-0/lm/model.safetensors").is_file()
-    assert (runs / "prompt-instruct-40-0/live/plots/metrics/train_loss.tsv").is_file()
     for method in ("prompt_lora", "prompt_tuning"):  # adapters only, never the whole LM
         assert (runs / f"{method}-keyword-8-0/adapter/adapter_model.safetensors").is_file()
         assert not (runs / f"{method}-keyword-8-0/lm").exists()
-    skipped = [
-        "prompt-instruct-40-1",  # train.limits.prompt.seeds_at_max_size = 1
-        "head_full-keyword-8-0",  # heads read no pattern: main pattern only
-        "prompt_null-keyword-8-0",  # train.limits.prompt_null.all_patterns = false
-        "prompt_lora-instruct-8-1",  # train.limits.prompt_lora.seeds = 1
-        "icl_zero-instruct-40-0",  # no training data: one run per pattern
-    ]
-    for name in skipped:
-        assert [p.name for p in (runs / name).iterdir()] == ["skipped.json"], name
+    logs = work / "data/logs/train/prompt-instruct-40-0"
+    assert (logs / "live/plots/metrics/train_loss.tsv").is_file() and (logs / "cost.json").is_file()
     trained = json.loads((runs / "prompt-instruct-8-0/train.json").read_text())
     assert 0 < trained["chosen_step"] <= trained["steps"] <= trained["planned_steps"]
     assert trained["train_tokens"] > 0 and trained["trainable_parameters"] > 0
-    demos = json.loads((runs / "icl_few-keyword-40-0/train.json").read_text())["demonstrations"]
-    assert len(set(demos)) == params["train"]["icl"]["shots"] and max(demos) < 40
+    assert trained["examples_seen"] >= 8 and trained["epochs"] >= 1
+    assert "train_seconds" not in trained  # measured cost lives in the logs
+    assert "Running stage 'plan'" in first and "estimated" in first
+    plan_at = first.index("Running stage 'plan'")
+    assert plan_at < first.index("Running stage 'train_")  # the estimate comes before training
 
 
 def test_metrics_are_in_range_and_trained_models_beat_chance(repo):
     work, params, _ = repo
-    curves = pd.read_csv(work / "metrics/curves.csv")
-    assert set(curves["pattern"]) == {"instruct", "keyword"}
+    curves = pd.read_csv(work / "metrics/curves.csv", keep_default_na=False)
     runs = curves.drop_duplicates(["method", "pattern", "size", "seed"])
-    expected_runs = {  # (method, pattern) -> runs after the grid rules and the tiny limits
-        ("head_frozen", "instruct"): 4,
-        ("head_full", "instruct"): 4,
-        ("prompt", "instruct"): 3,
-        ("prompt", "keyword"): 3,
-        ("prompt_null", "instruct"): 3,
+    assert runs.groupby(["method", "pattern"]).size().to_dict() == {
+        ("head_frozen", ""): 4,
+        ("head_full", ""): 4,
+        ("prompt", "instruct"): 2,
+        ("prompt", "keyword"): 2,
+        ("prompt_null", "instruct"): 2,
+        ("prompt_null", "keyword"): 2,
         ("prompt_lora", "instruct"): 2,
         ("prompt_lora", "keyword"): 2,
         ("prompt_tuning", "instruct"): 2,
@@ -113,9 +165,7 @@ def test_metrics_are_in_range_and_trained_models_beat_chance(repo):
         ("icl_zero", "instruct"): 1,
         ("icl_zero", "keyword"): 1,
         ("icl_few", "instruct"): 2,
-        ("icl_few", "keyword"): 2,
     }
-    assert runs.groupby(["method", "pattern"]).size().to_dict() == expected_runs
     # rank, rank_norm, rank_cal for every LM method; one per verbaliser where generation runs
     readings = curves.groupby("method")["reading"].nunique().to_dict()
     verbalisers = len(params["eval"]["verbalisers"])
@@ -130,10 +180,11 @@ def test_metrics_are_in_range_and_trained_models_beat_chance(repo):
         "icl_few": 3,
     }
     assert curves["accuracy"].between(0, 1).all() and curves["none_rate"].between(0, 1).all()
-    assert (curves["n"] == params["eval"]["test_size"]).all()
+    assert (curves["n"] == params["sample"]["test_size"]).all()
     summary = json.loads((work / "metrics/summary.json").read_text())
     assert summary["accuracy"]["head_full/argmax"]["40"]["accuracy_mean"] > 0.5
     assert summary["accuracy"]["prompt/gen_exact"]["40"]["accuracy_mean"] > 0.4
+    assert summary["accuracy"]["icl_zero/rank"]["0"]["seeds"] == 1  # no data: size 0
     for pair in (
         "prompt/rank vs head_full/argmax",
         "prompt/rank vs head_frozen/argmax",
@@ -143,15 +194,16 @@ def test_metrics_are_in_range_and_trained_models_beat_chance(repo):
     ):
         assert pair in summary["data_advantage"], pair
     assert "8" in summary["pattern_spread"]["prompt/rank"]
-    assert summary["cost"]["prompt_tuning"]["8"]["trainable_parameters"] < (
-        summary["cost"]["prompt"]["8"]["trainable_parameters"] / 10
-    )
+    assert "cost" not in summary and "seconds" not in json.dumps(summary)
+    cost = pd.read_csv(work / "reports/cost.csv")
+    per_method = cost.groupby("method")["trainable_parameters"].max()
+    assert per_method["prompt_tuning"] < per_method["prompt"] / 10
     preds = pd.read_csv(work / "data/eval/prompt-instruct-40-0/predictions.csv")
     assert {"rank", "rank_norm", "rank_cal", "gen_exact", "gen_rouge", "gen_bertscore"} <= set(
         preds.columns
     )
     icl = json.loads((work / "data/eval/icl_few-instruct-8-0/metrics.json").read_text())
-    assert icl["demonstrations_kept_mean"] < params["train"]["icl"]["shots"]  # budget 64 tokens
+    assert icl["demonstrations_kept_mean"] < 2  # a 64-token budget holds one demonstration
     report = (work / "reports/report.md").read_text()
     for section in ("## Data advantage", "## Spread across patterns", "## Cost"):
         assert section in report
@@ -159,37 +211,120 @@ def test_metrics_are_in_range_and_trained_models_beat_chance(repo):
 
 def test_second_repro_runs_nothing(repo):
     work, _, _ = repo
-    out = run([sys.executable, "-m", "dvc", "repro"], work)
-    assert stages_run(out) == []
-
-
-def changed_stages(work: Path, params: dict) -> set[str]:
-    (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    out = run([sys.executable, "-m", "dvc", "status"], work)
-    return set(re.findall(r"^(\S+):", out, flags=re.M)) - {"changed deps", "changed outs"}
+    assert stages_run(dvc("repro", cwd=work)) == []
 
 
 def test_report_only_param_reruns_only_report(repo):
     work, params, _ = repo
-    params["report"]["accuracy_levels"] = 500
-    (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    out = run([sys.executable, "-m", "dvc", "repro"], work)
-    assert stages_run(out) == ["report"]
+    write_params(work, edited(params, "report.accuracy_levels", 500))
+    try:
+        assert stages_run(dvc("repro", cwd=work)) == ["report"]
+    finally:
+        write_params(work, params)
+        dvc("repro", cwd=work)
 
 
-def test_param_changes_mark_only_the_runs_that_read_them(repo):
+def only(changed: set[str], allowed) -> bool:
+    """Every changed stage but plan and report satisfies `allowed`, and some stage changed."""
+    runs = changed - {"plan", "report"}
+    return bool(runs) and all(allowed(s) for s in runs)
+
+
+def test_each_edit_marks_only_the_stages_that_read_it(repo):
     work, params, _ = repo
-    original = yaml.safe_load(yaml.safe_dump(params))
-    params["train"]["learning_rate"]["prompt"] = 2.0e-3
-    changed = changed_stages(work, params)
-    assert changed and all(n.startswith("train@prompt-") for n in changed - {"report"}), changed
-    params = yaml.safe_load(yaml.safe_dump(original))
-    params["format"]["patterns"]["keyword"]["template"] = "{text} Subject:"
-    changed = changed_stages(work, params)
-    assert changed and all("-keyword-" in n for n in changed - {"report"}), changed
-    params = yaml.safe_load(yaml.safe_dump(original))
-    params["format"]["patterns"]["keyword2"] = params["format"]["patterns"]["keyword"]
-    params["train"]["patterns"].append("keyword2")  # a new pattern re-runs no existing stage
-    changed = changed_stages(work, params)
-    assert changed and all("-keyword2-" in n for n in changed - {"report"}), changed
-    (work / "params.yaml").write_text(yaml.safe_dump(original, sort_keys=False))
+    try:
+        # A method's own setting (LoRA rank): only that method's stages.
+        changed = changed_stages(work, edited(params, "methods.prompt_lora.rank", 8))
+        assert only(changed, lambda s: "@prompt_lora-" in s), changed
+        # A head's learning rate: only that head's stages.
+        changed = changed_stages(work, edited(params, "methods.head_frozen.learning_rate", 1e-2))
+        assert only(changed, lambda s: "@head_frozen-" in s), changed
+        # The main pattern's template: its prompt and ICL runs, no head stage.
+        edit = edited(params, "format.patterns.instruct.template", "News: {text}. Topic:")
+        changed = changed_stages(work, edit)
+        assert only(changed, lambda s: "instruct" in s and "head" not in s), changed
+        # A new size: new stages only, no existing run (sample, format, features untouched).
+        changed = changed_stages(work, edited(params, "grid.head.sizes", lambda v: v + [16]))
+        assert only(changed, lambda s: s.endswith(("-16-0", "-16-1"))), changed
+        assert not changed & {"sample", "format", "features"}
+        # A new seed: its permutation (sample re-runs, the other orders stay) and its runs.
+        changed = changed_stages(work, edited(params, "grid.prompt.seeds", lambda v: v + [7]))
+        assert only(changed, lambda s: s == "sample" or s.endswith("-7")), changed
+        # A new pattern: its runs only.
+        edit = edited(params, "format.patterns.keyword2", params["format"]["patterns"]["keyword"])
+        edit["grid"]["prompt"]["patterns"].append("keyword2")
+        assert only(changed_stages(work, edit), lambda s: "-keyword2-" in s)
+    finally:
+        write_params(work, params)
+
+
+def test_forced_reruns_reproduce_every_output_and_metric(repo):
+    """Every kind of stage, forced, writes what it wrote before (only the logs' timings differ):
+    nothing downstream re-runs but the report, and `dvc metrics diff` is empty."""
+    work, _, _ = repo
+    forced = [
+        "download", "model", "sample", "format", "features",
+        "train_head@head_frozen-8-0", "train_head@head_full-8-0",
+        "train_prompt@prompt-instruct-8-0", "train_prompt@prompt_lora-keyword-8-0",
+        "evaluate_head@head_full-40-0", "evaluate_prompt@prompt-keyword-40-0",
+        "evaluate_icl_zero@keyword", "evaluate_icl_few@instruct-8-1",
+    ]  # fmt: skip
+    for stage in forced:
+        dvc("repro", "-f", "-s", stage, cwd=work)
+    assert stages_run(dvc("repro", cwd=work)) == ["report"]  # the runs' timings changed
+    assert dvc("metrics", "diff", cwd=work).strip() == ""
+    assert run(["git", "status", "--porcelain", "metrics"], work).strip() == ""
+
+
+def test_killed_training_leaves_no_temporary_folder_after_the_next_repro(repo):
+    """A run killed mid-training (new inputs, so nothing in DVC's run-cache) leaves a hidden
+    temporary folder that no stage counts as input; the next repro retrains and removes it."""
+    work, params, _ = repo
+    stage, name = "train_head@head_full-40-1", "head_full-40-1"
+    write_params(work, edited(params, "methods.head_full.learning_rate.head", 2.5e-2))
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "dvc", "repro", "-s", stage],
+            cwd=work, env=env(), start_new_session=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        runs = work / "data/runs"
+        deadline = time.time() + 120
+        while not list(runs.glob(f".{name}.tmp-*")) and time.time() < deadline:
+            time.sleep(0.2)
+        assert list(runs.glob(f".{name}.tmp-*")), "training never started"
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        (leftover,) = runs.glob(f".{name}.tmp-*")
+        # Invisible to DVC (.dvcignore): no stage counts it as an input.
+        assert str(leftover.relative_to(work)) in dvc("check-ignore", str(leftover), cwd=work)
+        assert stages_run(dvc("repro", "-s", stage, cwd=work)) == [stage]
+        assert not list(runs.glob(".*.tmp-*")) and (runs / name / "train.json").is_file()
+    finally:
+        write_params(work, params)
+        dvc("repro", cwd=work)  # back to the committed state (restored from the run-cache)
+
+
+def test_a_bad_param_fails_in_one_line_naming_file_line_and_key(repo):
+    work, params, _ = repo
+    try:
+        write_params(work, edited(params, "grid.prompt.methods", ["prompt", "bogus"]))
+        out = dvc("repro", cwd=work, ok=False)
+        assert re.search(r"error: params.yaml:\d+: 'grid.prompt.methods' has unknown value", out)
+        assert "Traceback" not in out
+    finally:
+        write_params(work, params)
+
+
+def test_readme_exp_run_examples_work_as_written(repo):
+    work, _, _ = repo
+    # DVC writes 1e-05 into params.yaml: a YAML 1.2 float, read as one.
+    out = dvc(
+        "exp", "run", "-S", "methods.prompt.learning_rate=1e-5",
+        "evaluate_prompt@prompt-instruct-8-0", cwd=work,
+    )  # fmt: skip
+    assert "Running stage 'train_prompt@prompt-instruct-8-0'" in out
+    dvc("exp", "run", "--queue", "-S", "methods.prompt.learning_rate=1e-5,5e-5", cwd=work)
+    assert dvc("queue", "status", cwd=work).count("Queued") == 2
+    dvc("queue", "remove", "--queued", cwd=work)
+    run(["git", "checkout", "params.yaml", "dvc.lock"], work)

@@ -56,7 +56,19 @@ def test_pattern_spread_sets_the_pattern_std_beside_the_seed_std():
     assert list(spread) == ["prompt/rank"]
     cell = spread["prompt/rank"]["10"]
     assert cell["by_pattern"] == {"a": 0.7, "b": 0.5}
-    assert cell["pattern_std"] == pytest.approx(0.1)
-    assert cell["main_seed_std"] == pytest.approx(0.1) and cell["main_seeds"] == 2
+    assert cell["pattern_std"] == pytest.approx(0.1414, abs=1e-4)  # std(0.7, 0.5), ddof=1
+    assert cell["main_seed_std"] == pytest.approx(0.1414, abs=1e-4) and cell["main_seeds"] == 2
     text = render_markdown(summarise(curves), {}, "x vs y", 100, None, spread)
     assert "## Spread across patterns" in text and "| prompt/rank | 10 | a 0.700, b 0.500" in text
+
+
+def test_a_one_seed_cell_shows_no_spread_and_says_so():
+    from promptworth.report import format_cell
+
+    summary = summarise(
+        rows("head_full", "", "argmax", {(10, 0): 0.4, (10, 1): 0.6, (100, 0): 0.8})
+    )
+    cells = summary["head_full/argmax"]
+    assert cells["100"]["accuracy_std"] is None
+    assert format_cell(cells["100"]) == "0.800 (1 seed)"
+    assert format_cell(cells["10"]) == "0.500 +- 0.141 (2 seeds)"  # ddof=1

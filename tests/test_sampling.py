@@ -1,23 +1,20 @@
 import numpy as np
 import pytest
 
-from promptworth.sampling import (
-    SamplingError,
-    balanced_order,
-    make_splits,
-    nested_subsets,
-    training_rows,
-)
+from promptworth.errors import SamplingError
+from promptworth.sampling import balanced_order, make_splits, nested_subset
 
 LABELS = np.array([0] * 50 + [1] * 30 + [2] * 40 + [3] * 80)
 
 
 def splits(**kw):
-    args = dict(
-        sizes=[10, 40, 100], seeds=[0, 1], stratify=True, dev_size=20, split_seed=7, test_size=20
-    )
+    args = dict(seeds=[0, 1], stratify=True, dev_size=20, split_seed=7, test_size=20)
     args.update(kw)
     return make_splits(LABELS, np.repeat(np.arange(4), 25), **args)
+
+
+def training_rows(s, seed, size):
+    return nested_subset(s["orders"][seed], size)
 
 
 def test_smaller_subsets_are_prefixes_of_larger_ones():
@@ -73,15 +70,19 @@ def test_whole_test_split_when_test_size_is_null():
 
 
 def test_size_larger_than_pool_names_size_and_pool():
-    with pytest.raises(SamplingError, match=r"sample.sizes: size 500 .* pool \(180 rows"):
-        splits(sizes=[10, 500])
+    with pytest.raises(SamplingError, match=r"grid.head.sizes: size 500 .* pool \(180 rows"):
+        nested_subset(splits()["orders"][0], 500, "grid.head.sizes")
 
 
-def test_nested_subsets_returns_each_size():
-    subsets = nested_subsets(np.arange(10), [3, 7])
-    assert subsets[3].tolist() == [0, 1, 2] and len(subsets[7]) == 7
+def test_an_order_is_the_whole_pool_whatever_the_sizes():
+    s = splits()
+    assert sorted(s["orders"][0]) == sorted(set(range(len(LABELS))) - set(s["dev"]))
+
+
+def test_adding_a_seed_changes_no_other_order():
+    assert splits(seeds=[0, 1, 5])["orders"][1] == splits(seeds=[0, 1])["orders"][1]
 
 
 def test_test_size_beyond_split_is_an_error():
-    with pytest.raises(SamplingError, match="eval.test_size"):
+    with pytest.raises(SamplingError, match="sample.test_size"):
         splits(test_size=1000)

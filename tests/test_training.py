@@ -114,3 +114,24 @@ def test_the_schedule_scales_every_group_from_its_own_peak():
     moved = {n: (p - before[n]).abs().max().item() for n, p in model.named_parameters()}
     # Adam steps are ~lr each, so the head moves ~100x further than the backbone.
     assert moved["head.weight"] > 20 * moved["backbone.0.weight"] > 0
+
+
+def test_train_loop_asks_for_fused_adamw_only_on_cuda(optimizer_spy):
+    model = nn.Linear(1, 1)
+
+    def loss(m, batch):
+        return m(torch.ones(len(batch), 1)).pow(2).mean()
+
+    train_loop(model, loss, 4, TrainSettings(2, 2, 0.1, 0.0, 0.0), 0, progress=False)
+    assert optimizer_spy == {"fused": False}  # the CPU path; test_cuda checks True on a GPU
+
+
+def test_examples_seen_count_partial_batches_of_each_epoch():
+    model = nn.Linear(1, 1)
+
+    def loss(m, batch):
+        return m(torch.ones(len(batch), 1)).pow(2).mean()
+
+    # 10 examples in batches of 8: each epoch is a batch of 8 and one of 2.
+    result = train_loop(model, loss, 10, TrainSettings(3, 8, 0.1, 0.0, 0.0), 0, progress=False)
+    assert result.examples_seen == 8 + 2 + 8

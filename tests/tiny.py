@@ -127,7 +127,7 @@ def tiny_params(base: dict, train_csv: Path, test_csv: Path, model: Path, bert: 
     p = {k: dict(v) for k, v in base.items()}
     p["data"].update(source=str(train_csv), test_source=str(test_csv))
     p["model"]["name"] = str(model)
-    p["sample"].update(sizes=[8, 40], seeds=[0, 1], dev_size=24)
+    p["sample"].update(dev_size=24, test_size=40)
     p["format"].update(
         max_article_tokens=24,
         patterns={
@@ -137,43 +137,44 @@ def tiny_params(base: dict, train_csv: Path, test_csv: Path, model: Path, bert: 
                 "label_words": [" election", " match", " market", " software"],
             },
         },
-        null_label_words=[" Alice", " Bob", " Carol", " David"],
     )
+    # Every family; the parameter-efficient methods and icl_few on fewer axes, as a CPU grid
+    # would be written: smaller axes, not trimming rules.
+    p["grid"] = {
+        "head": {"methods": ["head_frozen", "head_full"], "sizes": [8, 40], "seeds": [0, 1]},
+        "prompt": {
+            "methods": ["prompt", "prompt_null", "prompt_lora", "prompt_tuning"],
+            "patterns": ["instruct", "keyword"],
+            "sizes": [8, 40],
+            "seeds": [0],
+        },
+        "icl_zero": {"patterns": ["instruct", "keyword"]},
+        "icl_few": {"patterns": ["instruct"], "sizes": [8], "seeds": [0, 1]},
+    }
     p["train"].update(
-        methods=list(base["train"]["methods"]),  # every method
-        patterns=["instruct", "keyword"],
-        main_pattern="instruct",
         epochs=2,
         min_steps=100,
         max_steps=150,
         batch_size=8,
         early_stopping={"patience": 2, "eval_interval": 50},
-        lora={"rank": 4, "alpha": 8, "dropout": 0.0},
-        prompt_tuning={"virtual_tokens": 4},
-        # 64 tokens hold one demonstration and the query (~28 tokens each): exercises dropping.
-        icl={"shots": 2, "max_tokens": 64},
         eval_batch_size=32,
-        learning_rate={
-            "head_frozen": 3.0e-2,
-            "head_full": {"backbone": 3.0e-3, "head": 3.0e-2},
-            "prompt": 3.0e-3,
-            "prompt_null": 3.0e-3,
-            "prompt_lora": 1.0e-2,
-            "prompt_tuning": 1.0e-1,
-            "icl_zero": None,
-            "icl_few": None,
+    )
+    p["methods"] = {
+        "head_frozen": {"learning_rate": 3.0e-2},
+        "head_full": {"learning_rate": {"backbone": 3.0e-3, "head": 3.0e-2}},
+        "prompt": {"learning_rate": 3.0e-3, "generate": True},
+        "prompt_null": {
+            "learning_rate": 3.0e-3,
+            "label_words": [" Alice", " Bob", " Carol", " David"],
+            "generate": True,
         },
-    )
-    none = {"max_size": None, "seeds": None, "seeds_at_max_size": None, "all_patterns": True}
-    p["train"]["limits"] = {m: dict(none) for m in p["train"]["methods"]}
-    # Exercise trimming: the prompt runs only its first seed at the largest size, the
-    # parameter-efficient methods and icl_few one seed, the null control the main pattern only.
-    p["train"]["limits"]["prompt"]["seeds_at_max_size"] = 1
-    for m in ("prompt_lora", "prompt_tuning", "icl_few"):
-        p["train"]["limits"][m]["seeds"] = 1
-    p["train"]["limits"]["prompt_null"].update(seeds_at_max_size=1, all_patterns=False)
-    p["eval"].update(
-        test_size=40, batch_size=32, max_new_tokens=3, generation_methods=["prompt", "prompt_null"]
-    )
+        "prompt_lora": {
+            "learning_rate": 1.0e-2, "rank": 4, "alpha": 8, "dropout": 0.0, "generate": False,
+        },
+        "prompt_tuning": {"learning_rate": 1.0e-1, "virtual_tokens": 4, "generate": False},
+        # 64 tokens hold one demonstration and the query (~28 tokens each): exercises dropping.
+        "icl_few": {"shots": 2, "max_tokens": 64},
+    }  # fmt: skip
+    p["eval"].update(batch_size=32, max_new_tokens=3)
     p["eval"]["bertscore"] = {"model": str(bert), "num_layers": 2, "threshold": 0.9}
     return p

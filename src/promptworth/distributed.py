@@ -8,6 +8,7 @@ the global batch, and the result in expectation, match one process.
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -45,9 +46,12 @@ def relaunch(num_processes: int) -> None:
     subprocess.run(launch_command(num_processes, sys.argv[0], sys.argv[1:]), check=True)
 
 
+@functools.cache
 def make_accelerator():
-    """The Accelerator of a launched process (its device, rank and collectives)."""
+    """This process's Accelerator (device, rank, collectives): alone, or one of the processes
+    `accelerate launch` started. Every training run goes through it, so one process and N
+    take the same code path. Placement stays ours (the stage picks runtime.gpu)."""
     from accelerate import Accelerator
 
     # Without cpu=True, a GPU-less process of a multi-process launch sees itself as alone.
-    return Accelerator(cpu=not torch.cuda.is_available())
+    return Accelerator(cpu=not torch.cuda.is_available(), device_placement=False)

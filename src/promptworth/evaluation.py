@@ -1,56 +1,43 @@
-"""Predictions of a run on the test rows, one array per reading.
+"""Score one run on the test rows: one prediction array per reading, then accuracy and friends.
 
 Head methods have one reading (argmax). Prompt and ICL methods have rank classification (summed,
-per-byte and contextually calibrated log-likelihood of each label word) and, for the methods in
-eval.generation_methods, one reading per verbaliser applied to greedy generations.
+per-byte and contextually calibrated log-likelihood of each label word) and, for the methods
+with methods.<name>.generate, one reading per verbaliser applied to greedy generations.
+
+Writes data/eval/<run>/: metrics.json and predictions.csv (the same inputs give the same files)
+and cost.json (wall time and memory: measured, read only by the report's cost table; nothing
+else depends on this folder, so it costs no re-run).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
 
+from .heads import predict_head
+from .icl import icl_prompt_ids, pick_demonstrations
 from .inference import (
     calibrated_predictions,
     generate_greedy,
     grow_batch_size,
-    head_logits,
     label_byte_lengths,
     rank_classify,
     scoring_plan,
 )
-from .methods import label_token_ids, load_head, load_head_classifier
-from .params import EvalParams
-from .runs import load_features
-from .verbalise import verbalise_bertscore, verbalise_exact, verbalise_rouge
-
-
-def predict_head_frozen(run_dir: Path) -> dict[str, np.ndarray]:
-    head = load_head(run_dir)
-    with torch.no_grad():
-        logits = head(load_features("test")).numpy()
-    return {"argmax": logits.argmax(axis=1)}
-
-
-def predict_head_full(
-    run_dir: Path, test: pd.DataFrame, tokenizer, batch_size: int, device, dtype
-) -> tuple[dict[str, np.ndarray], int]:
-    """Argmax predictions of a head_full run on `test`, and the tokens that went through it."""
-    model = load_head_classifier(run_dir).to(device)
-    ids = tokenizer(test["article"].tolist(), add_special_tokens=False)["input_ids"]
-    pad = tokenizer.pad_token_id
-    longest = sorted(ids, key=len, reverse=True)
-    batch_size = grow_batch_size(
-        lambda bs: head_logits(model, longest[:bs], pad, bs, device, dtype, progress=False),
-        batch_size,
-        device,
-    )
-    logits = head_logits(model, ids, pad, batch_size, device, dtype)
-    return {"argmax": logits.argmax(axis=1)}, sum(map(len, ids))
+from .io import atomic_path, write_json
+from .methods import Run
+from .modeling import load_tokenizer, peak_memory_mib, pick_device
+from .params import EvalParams, Params
+from .paths import EVAL, MODEL, RUNS
+from .prompt_training import load_lm
+from .prompts import content_free_prompt, label_token_ids
+from .records import run_identity, write_cost
+from .runs import load_run_data, load_test_rows
+from .scoring import score_predictions
+from .verbalise import NONE, verbalise_bertscore, verbalise_exact, verbalise_rouge
 
 
 def verbalise(
@@ -123,3 +110,82 @@ def predict_lm(
     words = [w.strip() for w in label_words]
     readings.update(verbalise(generations, words, settings, device))
     return readings, generations, tokens
+
+
+def lm_inputs(run: Run, params: Params, test: pd.DataFrame, tokenizer, context: int):
+    """Token ids of every test prompt and of the content-free input (contextual calibration);
+    for icl_few, each preceded by the run's demonstrations as far as `context` allows, and what
+    to record about them."""
+    pattern = params.pattern_for(run)
+    content_free = content_free_prompt(pattern.template)
+    if run.spec.family != "icl_few":
+        encode = lambda texts: tokenizer(list(texts), add_special_tokens=False)["input_ids"]  # noqa: E731
+        return encode(test["prompt"]), encode([content_free])[0], {}
+    shots = params.methods[run.method]
+    demos = pick_demonstrations(run.size, shots.shots, run.seed)
+    subset = load_run_data(run.size, run.seed, pattern.template, pattern.label_words).train
+    chosen = subset.iloc[demos]
+    budget = (shots.max_tokens or context) - max(
+        map(len, label_token_ids(tokenizer, pattern.label_words))
+    )
+    prompt_ids, calibration_ids, kept = icl_prompt_ids(
+        tokenizer, chosen["prompt"], chosen["target"], test["prompt"], content_free, budget
+    )
+    extra = {
+        "demonstrations": chosen["row"].tolist(),  # rows of data/raw/train.parquet
+        "demonstrations_kept_mean": round(sum(kept) / len(kept), 3),
+    }
+    return prompt_ids, calibration_ids, extra
+
+
+def evaluate_run(run: Run, params: Params) -> dict:
+    """Score `run` on the test subset; write its outputs; return its scores per reading."""
+    spec, names = run.spec, params.data.label_names
+    device, dtype = pick_device(params.gpu)
+    tokenizer = load_tokenizer(MODEL)
+    start = time.perf_counter()
+    generations, extra = None, {}
+    if spec.family == "head":
+        test = load_test_rows()
+        readings, tokens = predict_head(
+            spec, RUNS / run.name, test["article"], tokenizer, params.eval.batch_size, device, dtype
+        )
+    else:
+        pattern = params.pattern_for(run)
+        test = load_test_rows(pattern.template, pattern.label_words)
+        model = load_lm(spec, RUNS / run.name, MODEL).to(device)
+        prompt_ids, calibration_ids, extra = lm_inputs(
+            run, params, test, tokenizer, model.config.max_position_embeddings
+        )
+        readings, generations, tokens = predict_lm(
+            model,
+            tokenizer,
+            prompt_ids,
+            calibration_ids,
+            pattern.label_words,
+            params.eval,
+            device,
+            dtype,
+            generate=params.methods[run.method].generate,
+        )
+    seconds = time.perf_counter() - start
+    scores = {r: score_predictions(test["label"], p, len(names)) for r, p in readings.items()}
+    predictions = pd.DataFrame({"row": test["row"], "label": test["label"]})
+    for reading, pred in readings.items():
+        predictions[reading] = [names[p] if p != NONE else "none" for p in pred]
+    if generations is not None:
+        predictions["generation"] = generations
+    with atomic_path(EVAL / run.name) as out:
+        out.mkdir()
+        write_json(
+            out / "metrics.json",
+            {**run_identity(run), "eval_tokens": tokens, **extra, "readings": scores},
+        )
+        predictions.to_csv(out / "predictions.csv", index=False)
+        write_cost(
+            out / "cost.json",
+            eval_seconds=seconds,
+            peak_memory_mib=peak_memory_mib(device),
+            device=str(device),
+        )
+    return scores

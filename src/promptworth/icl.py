@@ -10,6 +10,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .errors import SamplingError
+
 DEMO_SEPARATOR = "\n\n"  # between demonstrations and before the query
 
 
@@ -17,7 +19,10 @@ def pick_demonstrations(num_examples: int, shots: int, seed: int) -> list[int]:
     """`shots` distinct positions in a training subset of `num_examples`, drawn with the run's
     seed: each seed (and each nested size) sees its own demonstrations."""
     if shots > num_examples:
-        raise ValueError(f"train.icl.shots ({shots}) exceeds the subset size ({num_examples})")
+        raise SamplingError(
+            f"methods.icl_few.shots ({shots}) exceeds the subset size ({num_examples}): "
+            "every size in grid.icl_few.sizes must hold the demonstrations"
+        )
     return np.random.default_rng(seed).choice(num_examples, size=shots, replace=False).tolist()
 
 
@@ -48,3 +53,26 @@ def icl_inputs(
         inputs.append([t for d in demos for t in d] + list(query))
         kept.append(len(demos))
     return inputs, kept
+
+
+def icl_prompt_ids(
+    tokenizer,
+    demo_prompts: Sequence[str],
+    demo_targets: Sequence[str],
+    query_prompts: Sequence[str],
+    content_free: str,
+    budget: int,
+) -> tuple[list[list[int]], list[int], list[int]]:
+    """Demonstrations-then-query token ids of every query (demonstrations that would overflow
+    `budget` dropped, the query kept whole), the same for the content-free input (contextual
+    calibration), and how many demonstrations each query kept."""
+
+    def encode(texts: Sequence[str]) -> list[list[int]]:
+        texts = list(texts)
+        return tokenizer(texts, add_special_tokens=False)["input_ids"] if texts else []
+
+    demos = [p + t + DEMO_SEPARATOR for p, t in zip(demo_prompts, demo_targets, strict=True)]
+    demo_ids = encode(demos)
+    queries, kept = icl_inputs(demo_ids, encode(query_prompts), budget)
+    (calibration,), _ = icl_inputs(demo_ids, encode([content_free]), budget)
+    return queries, calibration, kept

@@ -38,6 +38,11 @@ def grow_batch_size(
     return best
 
 
+def accuracy(scores: np.ndarray, labels) -> float:
+    """Accuracy of the argmax of (examples, classes) scores: dev accuracy during training."""
+    return float((np.asarray(scores).argmax(axis=1) == np.asarray(labels)).mean())
+
+
 def _progress(total: int, desc: str, enabled: bool) -> tqdm:
     return tqdm(total=total, desc=desc, unit="ex", disable=not enabled, leave=False)
 

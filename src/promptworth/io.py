@@ -11,16 +11,48 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+TMP_MARK = ".tmp-"  # temporary siblings are ".<name>.tmp-<pid>-<random>"; .dvcignore hides them
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def stale_temporaries(path: Path) -> list[Path]:
+    """Temporary folders that no live writer owns: any made for `path` itself (only one process
+    writes a given output), and any in the same folder whose writer has died (a killed stage)."""
+    if not path.parent.is_dir():
+        return []
+    stale = []
+    for tmp in path.parent.glob(f".*{TMP_MARK}*"):
+        pid = tmp.name.rpartition(TMP_MARK)[2].split("-")[0]
+        mine = tmp.name.startswith(f".{path.name}{TMP_MARK}")
+        if mine or (pid.isdigit() and not _alive(int(pid))):
+            stale.append(tmp)
+    return sorted(stale)
+
 
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary sibling of `path`; on success rename it into place, else delete it.
 
     Works for files and directories (the caller creates whichever it needs at the yielded path).
+    A process killed mid-write cannot clean up, so leftovers of earlier attempts at the same path,
+    and of dead writers in the same folder, are removed first; .dvcignore keeps them out of every
+    hash until then.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent)) / path.name
+    for stale in stale_temporaries(path):
+        shutil.rmtree(stale, ignore_errors=True)
+    prefix = f".{path.name}{TMP_MARK}{os.getpid()}-"
+    tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=path.parent)) / path.name
     try:
         yield tmp
         if path.is_dir() and not path.is_symlink():
@@ -33,16 +65,6 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
 def write_json(path: str | Path, obj: Any) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(obj, indent=2, sort_keys=False) + "\n")
-
-
-SKIPPED = "skipped.json"  # the only file of a run that train.limits trims
-
-
-def write_skipped(path: str | Path, reason: str) -> None:
-    """Mark a trimmed run: its stage output is a folder holding only SKIPPED."""
-    with atomic_path(path) as tmp:
-        tmp.mkdir()
-        write_json(tmp / SKIPPED, {"reason": reason})
 
 
 def read_json(path: str | Path) -> Any:

@@ -126,6 +126,21 @@ def last_token_states(hidden: torch.Tensor, attention_mask: torch.Tensor) -> tor
     return hidden[torch.arange(hidden.shape[0], device=hidden.device), last]
 
 
+def count_parameters(path: str | Path) -> int:
+    """Parameters of the model in a local HF directory, counted without loading its weights."""
+    from transformers import AutoConfig
+
+    config = AutoConfig.from_pretrained(str(path))
+    with torch.device("meta"):
+        model = AutoModelForCausalLM.from_config(config)
+    return sum(p.numel() for p in model.parameters())
+
+
+def load_backbone(path: str | Path) -> PreTrainedModel:
+    """The LM without its language-model head (GPT2Model, LlamaModel, ...): hidden states."""
+    return AutoModel.from_pretrained(str(path), dtype=torch.float32, attn_implementation="sdpa")
+
+
 class HeadClassifier(nn.Module):
     """A linear head on the LM's last non-pad hidden state (the conventional classifier)."""
 
@@ -136,10 +151,7 @@ class HeadClassifier(nn.Module):
 
     @classmethod
     def from_pretrained(cls, path: str | Path, num_labels: int) -> HeadClassifier:
-        backbone = AutoModel.from_pretrained(
-            str(path), dtype=torch.float32, attn_implementation="sdpa"
-        )
-        return cls(backbone, num_labels)
+        return cls(load_backbone(path), num_labels)
 
     def features(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         hidden = self.backbone(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state

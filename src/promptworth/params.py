@@ -1,7 +1,8 @@
 """Load and validate params.yaml once, into typed settings the library functions take.
 
-Every error names the offending key and, where it helps, the allowed values, so a bad
-`dvc exp run -S key=value` fails before any work starts.
+Every error names the file, the line and the offending key (`params.yaml:57: 'train.batch_size'
+must be an integer >= 1, got 0`), so a bad `dvc exp run -S key=value` fails before any work starts.
+Numbers are read as YAML 1.2 (as DVC writes them): `1e-5` is a float.
 """
 
 from __future__ import annotations
@@ -10,17 +11,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from .grid import HEAD_METHODS, ICL_METHODS, METHODS, PROMPT_METHODS, RunLimits
+from .errors import ParamsError
+from .methods import FAMILIES, METHODS, Run, methods_of
+from .yaml12 import load_yaml_file
 
 VERBALISERS = ("exact", "rouge", "bertscore")
 # Accepted peak learning rates, for every method and part.
 LEARNING_RATE_RANGE = (1e-12, 10.0)
+# What the download stage does with a data problem that can be legitimate (data.checks).
+CHECK_ACTIONS = {
+    "missing_class": ("refuse", "allow"),
+    "test_overlap": ("drop", "refuse", "keep"),
+    "train_duplicates": ("drop", "refuse", "keep"),
+}
 
 
-class ParamsError(ValueError):
-    """A parameter in params.yaml is missing or invalid; the message names the key."""
+@dataclass(frozen=True)
+class DataChecks:
+    missing_class: str  # a class with no training rows: refuse | allow
+    test_overlap: str  # training rows whose normalised text is in the test split
+    train_duplicates: str  # training rows repeating an earlier one (normalised text)
 
 
 @dataclass(frozen=True)
@@ -28,20 +38,15 @@ class DataParams:
     source: str
     test_source: str | None
     label_names: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class ModelParams:
-    name: str
+    checks: DataChecks
 
 
 @dataclass(frozen=True)
 class SampleParams:
-    sizes: tuple[int, ...]
-    seeds: tuple[int, ...]
     stratify: bool
     dev_size: int
     split_seed: int
+    test_size: int | None
 
 
 @dataclass(frozen=True)
@@ -53,15 +58,53 @@ class Pattern:
 @dataclass(frozen=True)
 class FormatParams:
     patterns: dict[str, Pattern]
-    null_label_words: tuple[str, ...]
     max_article_tokens: int
 
-    def for_run(self, method: str, pattern: str) -> Pattern:
-        """The template and target words a run uses: prompt_null swaps in the null words."""
-        chosen = self.patterns[pattern]
-        if method == "prompt_null":
-            return Pattern(chosen.template, self.null_label_words)
-        return chosen
+
+@dataclass(frozen=True)
+class Family:
+    """The axes of one stage family (empty tuples for axes the family does not have)."""
+
+    methods: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+    sizes: tuple[int, ...] = ()
+    seeds: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class GridParams:
+    head: Family
+    prompt: Family
+    icl_zero: Family
+    icl_few: Family
+
+    def family(self, name: str) -> Family:
+        return getattr(self, name)
+
+    def runs(self) -> list[Run]:
+        """Every run the grid asks for, family by family, in dvc.yaml's matrix order."""
+        h, p, z, f = self.head, self.prompt, self.icl_zero, self.icl_few
+        return (
+            [Run(m, None, n, s) for m in h.methods for n in h.sizes for s in h.seeds]
+            + [
+                Run(m, pat, n, s)
+                for m in p.methods
+                for pat in p.patterns
+                for n in p.sizes
+                for s in p.seeds
+            ]
+            + [Run("icl_zero", pat) for pat in z.patterns]
+            + [Run("icl_few", pat, n, s) for pat in f.patterns for n in f.sizes for s in f.seeds]
+        )
+
+    @property
+    def seeds(self) -> tuple[int, ...]:
+        """Every data seed some family uses (one nested permutation each)."""
+        return tuple(sorted({s for f in FAMILIES for s in self.family(f).seeds}))
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        return tuple(sorted({n for f in FAMILIES for n in self.family(f).sizes}))
 
 
 @dataclass(frozen=True)
@@ -71,45 +114,37 @@ class EarlyStopping:
 
 
 @dataclass(frozen=True)
-class LoraParams:
-    rank: int
-    alpha: int
-    dropout: float
-
-
-@dataclass(frozen=True)
-class IclParams:
-    shots: int
-    max_tokens: int | None
-
-
-@dataclass(frozen=True)
 class TrainParams:
-    methods: tuple[str, ...]
-    patterns: tuple[str, ...]
+    """Settings shared by every trained method (per-method ones are in MethodParams)."""
+
     epochs: int
     min_steps: int
     max_steps: int | None
     batch_size: int
-    learning_rate: dict[str, float]  # the LM's (or the only trained part's) peak rate
-    head_learning_rate: float | None  # head_full's fresh head (None: head_full not run)
     weight_decay: float
     warmup_ratio: float
     early_stopping: EarlyStopping
-    lora: LoraParams
-    virtual_tokens: int
-    icl: IclParams
     eval_batch_size: int
-    limits: dict[str, RunLimits]
     group_by_length: bool
     compile: bool
     gradient_checkpointing: bool
     num_processes: int
 
-    @property
-    def main_pattern(self) -> str:
-        """train.main_pattern; validation puts it first in `patterns`."""
-        return self.patterns[0]
+
+@dataclass(frozen=True)
+class MethodParams:
+    """One method's own settings (methods.<name>); fields a method has no use for stay None."""
+
+    learning_rate: float | None = None  # the LM's (or the only trained part's) peak rate
+    head_learning_rate: float | None = None  # head_full's fresh head
+    generate: bool = False  # also read greedy generations through the verbalisers
+    label_words: tuple[str, ...] | None = None  # prompt_null's targets
+    lora_rank: int | None = None
+    lora_alpha: int | None = None
+    lora_dropout: float | None = None
+    virtual_tokens: int | None = None
+    shots: int | None = None  # icl_few
+    max_tokens: int | None = None  # icl_few: context budget (None: the model's)
 
 
 @dataclass(frozen=True)
@@ -121,10 +156,8 @@ class BertScoreParams:
 
 @dataclass(frozen=True)
 class EvalParams:
-    test_size: int | None
     batch_size: int
     max_new_tokens: int
-    generation_methods: tuple[str, ...]
     verbalisers: tuple[str, ...]
     rouge_threshold: float
     bertscore: BertScoreParams
@@ -132,50 +165,64 @@ class EvalParams:
 
 @dataclass(frozen=True)
 class ReportParams:
+    main_pattern: str | None  # None when no family reads a pattern
     accuracy_levels: int
     baseline: str
     prompt_reading: str
 
 
 @dataclass(frozen=True)
-class RuntimeParams:
-    gpu: int | None
-
-
-@dataclass(frozen=True)
 class Params:
     data: DataParams
-    model: ModelParams
+    model_name: str
     sample: SampleParams
     format: FormatParams
+    grid: GridParams
     train: TrainParams
+    methods: dict[str, MethodParams]
     eval: EvalParams
     report: ReportParams
-    runtime: RuntimeParams
+    gpu: int | None  # runtime.gpu
+
+    def pattern_for(self, run: Run) -> Pattern:
+        """The template and target words a run uses: the control swaps in its own words."""
+        chosen = self.format.patterns[run.pattern]
+        if run.spec.targets == "own":
+            return Pattern(chosen.template, self.methods[run.method].label_words)
+        return chosen
 
 
 class _Section:
-    """Typed accessors over one mapping of params.yaml that know the dotted key for errors."""
+    """Typed accessors over one mapping of params.yaml that know the dotted key and its line."""
 
-    def __init__(self, raw: Any, key: str):
+    def __init__(self, raw: Any, key: str, ctx: tuple[str, dict[str, int]]):
+        self.raw, self.key, self.ctx = raw, key, ctx
         if not isinstance(raw, dict):
             where = f"'{key}'" if key else "the params file"
-            raise ParamsError(f"params: {where} must be a mapping, got {type(raw).__name__}")
-        self.raw, self.key = raw, key
+            raise self._error(key, f"{where} must be a mapping, got {type(raw).__name__}")
+
+    def _error(self, key: str, text: str) -> ParamsError:
+        path, lines = self.ctx
+        # The key's own line; for a missing key, its section's.
+        line = lines.get(key) or lines.get(key.rpartition(".")[0])
+        return ParamsError(f"{path}:{line}: {text}" if line else f"{path}: {text}")
 
     def dotted(self, name: str) -> str:
         return f"{self.key}.{name}" if self.key else name
 
+    def has(self, name: str) -> bool:
+        return name in self.raw
+
     def _get(self, name: str) -> Any:
         if name not in self.raw:
-            raise ParamsError(f"params: missing key '{self.dotted(name)}'")
+            raise self._error(self.dotted(name), f"missing key '{self.dotted(name)}'")
         return self.raw[name]
 
     def fail(self, name: str, why: str) -> ParamsError:
-        return ParamsError(f"params: '{self.dotted(name)}' {why}")
+        return self._error(self.dotted(name), f"'{self.dotted(name)}' {why}")
 
     def section(self, name: str) -> _Section:
-        return _Section(self._get(name), f"{self.key}.{name}")
+        return _Section(self._get(name), self.dotted(name), self.ctx)
 
     def str_(self, name: str, optional: bool = False) -> str | None:
         value = self._get(name)
@@ -209,37 +256,46 @@ class _Section:
             raise self.fail(name, f"must be true or false, got {value!r}")
         return value
 
-    def list_(self, name: str) -> list:
+    def one_of(self, name: str, allowed: tuple[str, ...]) -> str:
         value = self._get(name)
-        if not isinstance(value, list) or not value:
-            raise self.fail(name, f"must be a non-empty list, got {value!r}")
+        if value not in allowed:
+            raise self.fail(name, f"must be one of {list(allowed)}, got {value!r}")
+        return value
+
+    def list_(self, name: str, allow_empty: bool = False) -> list:
+        value = self._get(name)
+        if value is None and allow_empty:
+            return []
+        if not isinstance(value, list) or (not value and not allow_empty):
+            raise self.fail(
+                name, f"must be a {'' if allow_empty else 'non-empty '}list, got {value!r}"
+            )
         if len(set(map(str, value))) != len(value):
             raise self.fail(name, f"has duplicate entries: {value!r}")
         return value
 
-    def choices(self, name: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
-        values = self.list_(name)
+    def choices(
+        self, name: str, allowed: tuple[str, ...], allow_empty: bool = False
+    ) -> tuple[str, ...]:
+        values = self.list_(name, allow_empty)
         bad = [v for v in values if v not in allowed]
         if bad:
             raise self.fail(name, f"has unknown value(s) {bad}; allowed: {list(allowed)}")
         return tuple(values)
 
-    def ints(self, name: str, minimum: int) -> tuple[int, ...]:
-        values = self.list_(name)
+    def ints(self, name: str, minimum: int, allow_empty: bool = False) -> tuple[int, ...]:
+        values = self.list_(name, allow_empty)
         for v in values:
             if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
                 raise self.fail(name, f"must hold integers >= {minimum}, got {v!r} in {values}")
         return tuple(values)
 
 
-def _data(s: _Section) -> DataParams:
-    names = s.list_("label_names")
-    if len(names) < 2 or not all(isinstance(n, str) and n.strip() for n in names):
-        raise s.fail("label_names", f"must list at least 2 non-empty class names, got {names!r}")
-    return DataParams(s.str_("source"), s.str_("test_source", optional=True), tuple(names))
-
-
 def _label_words(s: _Section, name: str, num_labels: int) -> tuple[str, ...]:
+    """One target word per class; distinct and not punctuation-only once normalised as the exact
+    verbaliser normalises (" World" and " world" would be one class to it; " ?" nothing)."""
+    from .verbalise import normalise
+
     words = s.list_(name)
     if len(words) != num_labels or not all(isinstance(w, str) and w.strip() for w in words):
         raise s.fail(
@@ -247,90 +303,103 @@ def _label_words(s: _Section, name: str, num_labels: int) -> tuple[str, ...]:
             f"must give one non-empty word per class ({num_labels}, as data.label_names), "
             f"got {words!r}",
         )
+    normalised = [normalise(w) for w in words]
+    empty = [w for w, n in zip(words, normalised, strict=True) if not n]
+    if empty:
+        raise s.fail(
+            name, f"has {empty[0]!r}, which is only punctuation: no verbaliser can read it"
+        )
+    for i, n in enumerate(normalised):
+        if n in normalised[:i]:
+            first = words[normalised.index(n)]
+            raise s.fail(
+                name,
+                f"has {first!r} and {words[i]!r}, which are the same word once case and "
+                "punctuation are ignored: the verbalisers could not tell the classes apart",
+            )
     return tuple(words)
 
 
-def _pattern(s: _Section, num_labels: int) -> Pattern:
-    template = s.str_("template")
-    if template.count("{text}") != 1:
-        raise s.fail("template", f"must contain '{{text}}' exactly once, got {template!r}")
-    try:
-        template.replace("{text}", "").format()
-    except (IndexError, KeyError, ValueError) as err:
-        raise s.fail("template", f"may hold no placeholder but {{text}} ({err})") from err
-    return Pattern(template, _label_words(s, "label_words", num_labels))
+def _data(s: _Section) -> DataParams:
+    names = s.list_("label_names")
+    if len(names) < 2 or not all(isinstance(n, str) and n.strip() for n in names):
+        raise s.fail("label_names", f"must list at least 2 non-empty class names, got {names!r}")
+    checks = s.section("checks")
+    return DataParams(
+        s.str_("source"),
+        s.str_("test_source", optional=True),
+        tuple(names),
+        DataChecks(**{k: checks.one_of(k, allowed) for k, allowed in CHECK_ACTIONS.items()}),
+    )
 
 
 def _format(s: _Section, num_labels: int) -> FormatParams:
     table = s.section("patterns")
     if not table.raw:
         raise s.fail("patterns", "must define at least one pattern")
-    patterns = {str(name): _pattern(table.section(name), num_labels) for name in table.raw}
-    for name in patterns:
-        if not name.replace("_", "").isalnum():
+    patterns = {}
+    for name in table.raw:
+        if not str(name).replace("_", "").isalnum():
             raise table.fail(name, "pattern names may hold only letters, digits and '_'")
-    return FormatParams(
-        patterns,
-        _label_words(s, "null_label_words", num_labels),
-        s.int_("max_article_tokens", 1),
+        p = table.section(name)
+        template = p.str_("template")
+        if template.count("{text}") != 1:
+            raise p.fail("template", f"must contain '{{text}}' exactly once, got {template!r}")
+        try:
+            template.replace("{text}", "").format()
+        except (IndexError, KeyError, ValueError) as err:
+            raise p.fail("template", f"may hold no placeholder but {{text}} ({err})") from err
+        patterns[str(name)] = Pattern(template, _label_words(p, "label_words", num_labels))
+    return FormatParams(patterns, s.int_("max_article_tokens", 1))
+
+
+def _grid(s: _Section, pattern_names: tuple[str, ...]) -> GridParams:
+    def family(name: str, axes: tuple[str, ...]) -> Family:
+        f = s.section(name)
+        unknown = sorted(set(f.raw) - set(axes))
+        if unknown:
+            raise s.fail(name, f"has unknown key(s) {unknown}; its axes are {list(axes)}")
+        values: dict[str, tuple] = {}
+        if "methods" in axes:
+            values["methods"] = f.choices("methods", methods_of(name), allow_empty=True)
+        if "patterns" in axes:
+            values["patterns"] = f.choices("patterns", pattern_names, allow_empty=True)
+        if "sizes" in axes:
+            values["sizes"] = tuple(sorted(f.ints("sizes", 1, allow_empty=True)))
+        if "seeds" in axes:
+            values["seeds"] = f.ints("seeds", 0, allow_empty=True)
+        return Family(**values)
+
+    unknown = sorted(set(s.raw) - set(FAMILIES))
+    if unknown:
+        raise s._error(
+            s.key, f"'grid' has unknown famil(ies) {unknown}; the families are {list(FAMILIES)}"
+        )
+    return GridParams(
+        head=family("head", ("methods", "sizes", "seeds")),
+        prompt=family("prompt", ("methods", "patterns", "sizes", "seeds")),
+        icl_zero=family("icl_zero", ("patterns",)),
+        icl_few=family("icl_few", ("patterns", "sizes", "seeds")),
     )
 
 
-def _train(s: _Section, pattern_names: tuple[str, ...]) -> TrainParams:
-    methods = s.choices("methods", METHODS)
-    patterns = s.choices("patterns", pattern_names)
-    main = s.str_("main_pattern")
-    if main not in patterns:
-        raise s.fail(
-            "main_pattern", f"must be one of train.patterns {list(patterns)}, got {main!r}"
-        )
-    # The main pattern first: the report and planned_runs read it as patterns[0].
-    patterns = (main,) + tuple(p for p in patterns if p != main)
-    lr = s.section("learning_rate")
-    rates = {
-        m: lr.float_(m, *LEARNING_RATE_RANGE)
-        for m in methods
-        if m not in ICL_METHODS and m != "head_full"
-    }
-    head_rate = None
-    if "head_full" in methods:
-        rates["head_full"], head_rate = _head_full_rates(lr)
+def _train(s: _Section) -> TrainParams:
     min_steps = s.int_("min_steps", 0)
     max_steps = s.int_("max_steps", 1, optional=True)
     if max_steps is not None and max_steps < min_steps:
         raise s.fail("max_steps", f"({max_steps}) must be >= train.min_steps ({min_steps})")
-    limits = {}
-    section = s.section("limits")
-    for m in methods:
-        lim = section.section(m)
-        limits[m] = RunLimits(
-            max_size=lim.int_("max_size", 1, optional=True),
-            seeds=lim.int_("seeds", 1, optional=True),
-            seeds_at_max_size=lim.int_("seeds_at_max_size", 1, optional=True),
-            all_patterns=lim.bool_("all_patterns"),
-        )
     stop = s.section("early_stopping")
-    lora = s.section("lora")
-    icl = s.section("icl")
     return TrainParams(
-        methods=methods,
-        patterns=patterns,
         epochs=s.int_("epochs", 1),
         min_steps=min_steps,
         max_steps=max_steps,
         batch_size=s.int_("batch_size", 1),
-        learning_rate=rates,
-        head_learning_rate=head_rate,
         weight_decay=s.float_("weight_decay", 0.0, 1.0),
         warmup_ratio=s.float_("warmup_ratio", 0.0, 1.0),
         early_stopping=EarlyStopping(
             stop.int_("patience", 1, optional=True), stop.int_("eval_interval", 1)
         ),
-        lora=LoraParams(lora.int_("rank", 1), lora.int_("alpha", 1), lora.float_("dropout", 0, 1)),
-        virtual_tokens=s.section("prompt_tuning").int_("virtual_tokens", 1),
-        icl=IclParams(icl.int_("shots", 1), icl.int_("max_tokens", 1, optional=True)),
         eval_batch_size=s.int_("eval_batch_size", 1),
-        limits=limits,
         group_by_length=s.bool_("group_by_length"),
         compile=s.bool_("compile"),
         gradient_checkpointing=s.bool_("gradient_checkpointing"),
@@ -338,28 +407,60 @@ def _train(s: _Section, pattern_names: tuple[str, ...]) -> TrainParams:
     )
 
 
-def _head_full_rates(lr: _Section) -> tuple[float, float]:
-    """(LM rate, head rate) for head_full: a number sets both; {backbone, head} sets them apart,
-    since a head starting from random weights needs far larger steps than the pretrained LM."""
-    if not isinstance(lr.raw.get("head_full"), dict):
-        rate = lr.float_("head_full", *LEARNING_RATE_RANGE)
-        return rate, rate
-    rates = lr.section("head_full")
-    unknown = set(rates.raw) - {"backbone", "head"}
+def _method(s: _Section, name: str, num_labels: int) -> MethodParams:
+    """methods.<name>: the settings that method reads, each validated; unknown keys refused."""
+    spec = METHODS[name]
+    if spec.family == "icl_zero" and not s.has(name):
+        return MethodParams()  # nothing to set: no training, no demonstrations
+    m = s.section(name)
+    values: dict[str, Any] = {}
+    allowed: set[str] = set()
+    if spec.is_trained:
+        allowed.add("learning_rate")
+        if spec.trains == "head+lm" and isinstance(m.raw.get("learning_rate"), dict):
+            # The pretrained LM and the freshly initialised head need very different steps.
+            rates = m.section("learning_rate")
+            unknown = set(rates.raw) - {"backbone", "head"}
+            if unknown:
+                raise m.fail(
+                    "learning_rate", f"takes only 'backbone' and 'head', got {sorted(unknown)}"
+                )
+            values["learning_rate"] = rates.float_("backbone", *LEARNING_RATE_RANGE)
+            values["head_learning_rate"] = rates.float_("head", *LEARNING_RATE_RANGE)
+        else:
+            values["learning_rate"] = m.float_("learning_rate", *LEARNING_RATE_RANGE)
+            if spec.trains == "head+lm":
+                values["head_learning_rate"] = values["learning_rate"]
+    if spec.family == "prompt":
+        allowed.add("generate")
+        values["generate"] = m.bool_("generate")
+    if spec.targets == "own":
+        allowed.add("label_words")
+        values["label_words"] = _label_words(m, "label_words", num_labels)
+    if spec.trains == "lora":
+        allowed |= {"rank", "alpha", "dropout"}
+        values.update(
+            lora_rank=m.int_("rank", 1),
+            lora_alpha=m.int_("alpha", 1),
+            lora_dropout=m.float_("dropout", 0.0, 1.0),
+        )
+    if spec.trains == "soft_prompt":
+        allowed.add("virtual_tokens")
+        values["virtual_tokens"] = m.int_("virtual_tokens", 1)
+    if spec.family == "icl_few":
+        allowed |= {"shots", "max_tokens"}
+        values.update(shots=m.int_("shots", 1), max_tokens=m.int_("max_tokens", 1, optional=True))
+    unknown = sorted(set(m.raw) - allowed)
     if unknown:
-        raise lr.fail("head_full", f"takes only 'backbone' and 'head', got {sorted(unknown)}")
-    return rates.float_("backbone", *LEARNING_RATE_RANGE), rates.float_(
-        "head", *LEARNING_RATE_RANGE
-    )
+        raise s.fail(name, f"has unknown key(s) {unknown}; {name} reads {sorted(allowed)}")
+    return MethodParams(**values)
 
 
 def _eval(s: _Section) -> EvalParams:
     bs = s.section("bertscore")
     return EvalParams(
-        test_size=s.int_("test_size", 1, optional=True),
         batch_size=s.int_("batch_size", 1),
         max_new_tokens=s.int_("max_new_tokens", 1),
-        generation_methods=_optional_choices(s, "generation_methods", PROMPT_METHODS),
         verbalisers=s.choices("verbalisers", VERBALISERS),
         rouge_threshold=s.float_("rouge_threshold", 0.0, 1.0),
         bertscore=BertScoreParams(
@@ -368,68 +469,78 @@ def _eval(s: _Section) -> EvalParams:
     )
 
 
-def _optional_choices(s: _Section, name: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
-    """Like choices, but an empty list is allowed."""
-    return () if s._get(name) == [] else s.choices(name, allowed)
-
-
-def _report(s: _Section) -> ReportParams:
-    baseline = s.str_("baseline")
-    if baseline not in HEAD_METHODS:
-        raise s.fail("baseline", f"must be one of {list(HEAD_METHODS)}, got {baseline!r}")
-    reading = s.str_("prompt_reading")
-    allowed = prompt_readings(VERBALISERS)
-    if reading not in allowed:
-        raise s.fail("prompt_reading", f"must be one of {list(allowed)}, got {reading!r}")
-    return ReportParams(s.int_("accuracy_levels", 2), baseline, reading)
-
-
 def prompt_readings(verbalisers: tuple[str, ...]) -> tuple[str, ...]:
-    """Names of the prompt method's readings: rank classification (plain, length-normalised and
+    """Names of an LM method's readings: rank classification (plain, length-normalised and
     contextually calibrated) and one per verbaliser applied to greedy generations."""
     return ("rank", "rank_norm", "rank_cal") + tuple(f"gen_{v}" for v in verbalisers)
 
 
-def parse_params(raw: Any) -> Params:
+def _report(s: _Section, grid: GridParams) -> ReportParams:
+    baseline = s.one_of("baseline", methods_of("head"))
+    if grid.head.methods and baseline not in grid.head.methods:
+        raise s.fail(
+            "baseline",
+            f"({baseline!r}) is not run: grid.head.methods is {list(grid.head.methods)}; the "
+            "headline data advantage compares the prompt with it",
+        )
+    reading = s.one_of("prompt_reading", prompt_readings(VERBALISERS))
+    patterned = {p for f in ("prompt", "icl_zero", "icl_few") for p in grid.family(f).patterns}
+    main = s.str_("main_pattern")
+    if patterned and main not in patterned:
+        raise s.fail(
+            "main_pattern",
+            f"({main!r}) is not run by any family: the grid's patterns are {sorted(patterned)}",
+        )
+    return ReportParams(
+        main if patterned else None, s.int_("accuracy_levels", 2), baseline, reading
+    )
+
+
+def parse_params(
+    raw: Any, path: str = "params.yaml", lines: dict[str, int] | None = None
+) -> Params:
     """Validate a params mapping (as loaded from params.yaml) into typed settings."""
-    root = _Section(raw, "")
-
-    def section(name: str) -> _Section:
-        return _Section(root._get(name), name)
-
-    data = _data(section("data"))
-    sample = section("sample")
-    fmt = _format(section("format"), len(data.label_names))
-    train = _train(section("train"), tuple(fmt.patterns))
-    sizes = sample.ints("sizes", 1)
-    for m, lim in train.limits.items():
-        if lim.max_size is not None and lim.max_size < min(sizes):
-            raise ParamsError(
-                f"params: 'train.limits.{m}.max_size' ({lim.max_size}) is below every size in "
-                f"sample.sizes {sorted(sizes)}: {m} would never run"
-            )
+    root = _Section(raw, "", (path, lines or {}))
+    data = _data(root.section("data"))
+    num_labels = len(data.label_names)
+    fmt = _format(root.section("format"), num_labels)
+    grid = _grid(root.section("grid"), tuple(fmt.patterns))
+    methods_section = root.section("methods")
+    unknown = sorted(set(methods_section.raw) - set(METHODS))
+    if unknown:
+        raise methods_section._error(
+            "methods", f"'methods' has unknown method(s) {unknown}; the methods are {list(METHODS)}"
+        )
+    in_grid = {r.method for r in grid.runs()}
+    methods = {
+        name: _method(methods_section, name, num_labels)
+        for name in METHODS
+        if name in in_grid or methods_section.has(name)
+    }
+    sample = root.section("sample")
     return Params(
         data=data,
-        model=ModelParams(section("model").str_("name")),
+        model_name=root.section("model").str_("name"),
         sample=SampleParams(
-            sizes=tuple(sorted(sample.ints("sizes", 1))),
-            seeds=sample.ints("seeds", 0),
             stratify=sample.bool_("stratify"),
             dev_size=sample.int_("dev_size", 0),
             split_seed=sample.int_("split_seed", 0),
+            test_size=sample.int_("test_size", 1, optional=True),
         ),
         format=fmt,
-        train=train,
-        eval=_eval(section("eval")),
-        report=_report(section("report")),
-        runtime=RuntimeParams(section("runtime").int_("gpu", 0, optional=True)),
+        grid=grid,
+        train=_train(root.section("train")),
+        methods=methods,
+        eval=_eval(root.section("eval")),
+        report=_report(root.section("report"), grid),
+        gpu=root.section("runtime").int_("gpu", 0, optional=True),
     )
 
 
 def load_params(path: str | Path = "params.yaml") -> Params:
-    """Read and validate params.yaml; raises ParamsError naming the bad key."""
+    """Read and validate params.yaml; raises ParamsError naming the file, line and key."""
     path = Path(path)
     if not path.is_file():
         raise ParamsError(f"params file not found: {path}")
-    with path.open() as fh:
-        return parse_params(yaml.safe_load(fh))
+    raw, lines = load_yaml_file(path)
+    return parse_params(raw, str(path), lines)

@@ -4,12 +4,20 @@ from pathlib import Path
 
 RAW = Path("data/raw")
 MODEL = Path("data/model")
-SPLITS = Path("data/splits.json")
+PLAN = Path("data/plan.json")
+SPLITS = Path("data/splits")  # dev.json, test.json, order-<seed>.json
 FORMATTED = Path("data/formatted")
 FEATURES = Path("data/features")
-RUNS = Path("data/runs")
-EVAL = Path("data/eval")
+RUNS = Path("data/runs")  # checkpoints and train.json: what evaluation reads
+EVAL = Path("data/eval")  # scores, predictions and evaluation cost: what the report reads
+TRAIN_LOGS = Path("data/logs/train")  # DVCLive curves, wall time, memory: never read by evaluation
 SUMMARY = Path("metrics/summary.json")
 CURVES = Path("metrics/curves.csv")
 PLOT = Path("reports/learning_curves.png")
 REPORT = Path("reports/report.md")
+COST = Path("reports/cost.csv")
+
+
+def order_file(seed: int) -> Path:
+    """A data seed's permutation of the training pool (its first n rows: the n-point subset)."""
+    return SPLITS / f"order-{seed}.json"

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 import pandas as pd
 from transformers import PreTrainedTokenizerBase
 
+from .errors import ParamsError
+
 
 def truncate_to_tokens(
     texts: Sequence[str], tokenizer: PreTrainedTokenizerBase, max_tokens: int
@@ -69,5 +71,12 @@ def encode_prompt_target(
     target_ids = tokenizer(list(targets), add_special_tokens=False)["input_ids"]
     empty = [t for t, ids in zip(targets, target_ids, strict=True) if not ids]
     if empty:
-        raise ValueError(f"format.label_words: {empty[0]!r} encodes to no tokens")
+        raise ParamsError(f"label_words: {empty[0]!r} encodes to no tokens with this tokenizer")
     return prompt_ids, target_ids
+
+
+def label_token_ids(
+    tokenizer: PreTrainedTokenizerBase, label_words: Sequence[str]
+) -> list[list[int]]:
+    """Token ids of each label word, encoded as a target is in training."""
+    return encode_prompt_target(tokenizer, [""] * len(label_words), label_words)[1]

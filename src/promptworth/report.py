@@ -1,15 +1,21 @@
-"""Aggregate every run's scores into the summary metrics, the curves table, the plot and report."""
+"""Aggregate every run of the grid into the summary metrics, the curves table and the report.
+
+metrics/summary.json and metrics/curves.csv hold only what the same inputs reproduce exactly
+(scores, steps, tokens), so `dvc metrics diff` between two identical runs is empty; wall time and
+memory go to reports/cost.csv and the report's cost table.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .advantage import data_advantage_with_error
-from .grid import HEAD_METHODS, run_name
-from .io import atomic_path, read_json
+from .io import read_json
+from .methods import METHODS, Run
 
 CURVE_COLUMNS = [
     "series",
@@ -23,56 +29,92 @@ CURVE_COLUMNS = [
     "none_rate",
     "n",
 ]
-# What each run cost (from its train.json and evaluation), beside what it scored.
-COST_COLUMNS = [
+# What each run cost: deterministic counts (train.json, metrics.json) and measured ones (logs).
+COUNT_COLUMNS = [
     "trainable_parameters",
     "train_steps",
     "chosen_step",
     "train_tokens",
+    "eval_tokens",
+]
+MEASURED_COLUMNS = [
     "train_seconds",
     "train_peak_memory_mib",
-    "eval_tokens",
     "eval_seconds",
     "eval_peak_memory_mib",
 ]
-# Readings drawn in the learning-curve plot (every reading is in the tables).
-PLOT_READINGS = ("argmax", "rank", "rank_cal")
+COST_COLUMNS = COUNT_COLUMNS + MEASURED_COLUMNS
 
 
-def collect_runs(eval_dir: str | Path, runs: Sequence[tuple[str, str, int, int]]) -> pd.DataFrame:
-    """One row per run and reading, for exactly the runs the current params ask for (stale
-    folders of earlier experiments are ignored; a missing run is an error naming it)."""
+def collect_runs(eval_dir: str | Path, runs: Iterable[Run]) -> pd.DataFrame:
+    """One row per run and reading, for exactly the runs the grid asks for (folders of earlier
+    experiments are ignored; a missing run is an error naming it). icl_zero, which uses no
+    training data, sits at size 0."""
     rows = []
-    for method, pattern, size, seed in runs:
-        scores = read_json(Path(eval_dir) / run_name(method, pattern, size, seed) / "metrics.json")
+    for run in runs:
+        scores = read_json(Path(eval_dir) / run.name / "metrics.json")
         for reading, s in scores["readings"].items():
             rows.append(
                 {
-                    "series": f"{method}/{reading}",
-                    "method": method,
-                    "pattern": pattern,
+                    "series": f"{run.method}/{reading}",
+                    "method": run.method,
+                    "pattern": run.pattern or "",
                     "reading": reading,
-                    "size": int(size),
-                    "seed": int(seed),
+                    "size": run.training_points,
+                    "seed": -1 if run.seed is None else run.seed,
                     "accuracy": s["accuracy"],
                     "macro_f1": s["macro_f1"],
                     "none_rate": s["none_rate"],
                     "n": s["n"],
-                    **{k: scores.get("cost", {}).get(k) for k in COST_COLUMNS},
                 }
             )
-    return pd.DataFrame(rows, columns=CURVE_COLUMNS + COST_COLUMNS)
+    return pd.DataFrame(rows, columns=CURVE_COLUMNS)
+
+
+def collect_cost(runs: Iterable[Run], runs_dir: Path, eval_dir: Path, train_logs: Path):
+    """One row per run: its counts (reproducible) and its wall time and memory (measured)."""
+    rows = []
+    for run in runs:
+        trained = read_json(runs_dir / run.name / "train.json") if run.spec.is_trained else {}
+        train_log = train_logs / run.name / "cost.json"
+        train_cost = read_json(train_log) if run.spec.is_trained else {}
+        eval_cost = read_json(eval_dir / run.name / "cost.json")
+        scores = read_json(eval_dir / run.name / "metrics.json")
+        rows.append(
+            {
+                "method": run.method,
+                "pattern": run.pattern or "",
+                "size": run.training_points,
+                "seed": -1 if run.seed is None else run.seed,
+                "trainable_parameters": trained.get("trainable_parameters", 0),
+                "train_steps": trained.get("steps", 0),
+                "chosen_step": trained.get("chosen_step", 0),
+                "train_tokens": trained.get("train_tokens", 0),
+                "eval_tokens": scores.get("eval_tokens"),
+                "train_seconds": train_cost.get("train_seconds", 0.0),
+                "train_peak_memory_mib": train_cost.get("peak_memory_mib"),
+                "eval_seconds": eval_cost.get("eval_seconds"),
+                "eval_peak_memory_mib": eval_cost.get("peak_memory_mib"),
+            }
+        )
+    return pd.DataFrame(rows, columns=["method", "pattern", "size", "seed", *COST_COLUMNS])
+
+
+def main_pattern_rows(curves: pd.DataFrame, main_pattern: str | None) -> pd.DataFrame:
+    """Heads (no pattern) and every other run under the main pattern: what curves and
+    advantages use."""
+    keep = (curves["pattern"] == "") | (curves["pattern"] == (main_pattern or ""))
+    return curves[keep].reset_index(drop=True)
 
 
 def summarise(curves: pd.DataFrame) -> dict:
-    """Mean and std over seeds of accuracy, macro-F1 and none-rate per series and size."""
+    """Mean and sample std (ddof=1) over seeds of accuracy, macro-F1 and none-rate per series
+    and size; a cell of one seed has no std (null), not a spread of 0."""
     out: dict = {}
-    grouped = curves.groupby(["series", "size"], sort=True)
-    for (series, size), g in grouped:
+    for (series, size), g in curves.groupby(["series", "size"], sort=True):
         out.setdefault(series, {})[str(size)] = {
             "accuracy_mean": round(float(g["accuracy"].mean()), 4),
-            # ddof=0 so a single seed reports 0 spread rather than NaN (JSON has no NaN).
-            "accuracy_std": round(float(g["accuracy"].std(ddof=0)), 4),
+            "accuracy_std": round(float(g["accuracy"].std(ddof=1)), 4) if len(g) > 1 else None,
             "macro_f1_mean": round(float(g["macro_f1"].mean()), 4),
             "none_rate_mean": round(float(g["none_rate"].mean()), 4),
             "seeds": int(len(g)),
@@ -80,33 +122,29 @@ def summarise(curves: pd.DataFrame) -> dict:
     return out
 
 
-def summarise_cost(curves: pd.DataFrame) -> dict:
-    """Mean cost per method and size over its runs (one row per run, not per reading)."""
-    runs = curves.drop_duplicates(["method", "size", "seed"])
-    out: dict = {}
-    for (method, size), g in runs.groupby(["method", "size"], sort=True):
-        out.setdefault(method, {})[str(size)] = {
-            k: (None if g[k].isna().all() else round(float(g[k].mean()), 1)) for k in COST_COLUMNS
-        }
-    return out
+def summarise_cost(cost: pd.DataFrame) -> pd.DataFrame:
+    """Mean cost per method, pattern and size over its seeds."""
+    return cost.groupby(["method", "pattern", "size"], sort=True)[COST_COLUMNS].mean().reset_index()
 
 
 def comparisons(series: Sequence[str]) -> list[tuple[str, str]]:
-    """(prompt side, baseline side) pairs of the data-advantage table: every reading of the
-    trained prompt methods and of icl_few against each head, and the prompt against the
-    null-verbaliser control reading for reading."""
+    """(prompt side, baseline side) pairs of the data-advantage table, from the method table:
+    every reading of a prompt-side method against each baseline's, and each control against the
+    prompt method that trains as it does, reading for reading."""
     present = set(series)
-    heads = sorted(s for s in present if s.split("/")[0] in HEAD_METHODS)
-    prompt_side = sorted(
-        s
-        for s in present
-        if s.split("/")[0] in ("prompt", "prompt_lora", "prompt_tuning", "icl_few")
-    )
-    pairs = [(p, h) for p in prompt_side for h in heads]
-    for p in sorted(s for s in present if s.startswith("prompt/")):
-        null = "prompt_null/" + p.split("/", 1)[1]
-        if null in present:
-            pairs.append((p, null))
+
+    def role(s: str) -> str:
+        return METHODS[s.split("/")[0]].role
+
+    baselines = sorted(s for s in present if role(s) == "baseline")
+    prompt_side = sorted(s for s in present if role(s) == "prompt")
+    pairs = [(p, b) for p in prompt_side for b in baselines]
+    for control in sorted(s for s in present if role(s) == "control"):
+        method, reading = control.split("/", 1)
+        spec = METHODS[method]
+        for twin in (m for m in METHODS.values() if m.role == "prompt" and m.trains == spec.trains):
+            if f"{twin.name}/{reading}" in present:
+                pairs.append((f"{twin.name}/{reading}", control))
     return pairs
 
 
@@ -125,10 +163,11 @@ def advantages(curves: pd.DataFrame, levels: int) -> dict[str, dict[str, float]]
     return out
 
 
-def pattern_spread(curves: pd.DataFrame, main_pattern: str) -> dict:
+def pattern_spread(curves: pd.DataFrame, main_pattern: str | None) -> dict:
     """For each series and size run under several patterns: each pattern's mean accuracy over
     its seeds, the std across those pattern means and, beside it, the std across seeds of the
-    main pattern; the two spreads say whether the choice of pattern matters more than luck."""
+    main pattern (both ddof=1); the two spreads say whether the choice of pattern matters more
+    than luck."""
     out: dict = {}
     for (series, size), g in curves.groupby(["series", "size"], sort=True):
         means = g.groupby("pattern", sort=False)["accuracy"].mean()
@@ -137,8 +176,8 @@ def pattern_spread(curves: pd.DataFrame, main_pattern: str) -> dict:
         main = g[g["pattern"] == main_pattern]["accuracy"]
         out.setdefault(series, {})[str(size)] = {
             "by_pattern": {k: round(float(v), 4) for k, v in means.items()},
-            "pattern_std": round(float(means.std(ddof=0)), 4),
-            "main_seed_std": round(float(main.std(ddof=0)), 4) if len(main) else None,
+            "pattern_std": round(float(means.std(ddof=1)), 4),
+            "main_seed_std": round(float(main.std(ddof=1)), 4) if len(main) > 1 else None,
             "main_seeds": int(len(main)),
         }
     return out
@@ -149,43 +188,17 @@ def _finite(value: float) -> float | None:
     return None if value != value else round(float(value), 3)
 
 
-def plot_learning_curves(curves: pd.DataFrame, path: str | Path, title: str) -> None:
-    """Accuracy against training points (log x): mean line and a +-1 std band over seeds, for
-    the readings in PLOT_READINGS; icl_zero (no training data) as horizontal lines."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # headless: no display on CI or GPU servers
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
-    sns.set_theme(style="whitegrid")
-    fig, ax = plt.subplots(figsize=(11, 5.5))
-    shown = curves[curves["reading"].isin(PLOT_READINGS)]
-    flat = shown[shown["method"] == "icl_zero"]  # no training data: a flat line, not a curve
-    shown = shown[shown["method"] != "icl_zero"]
-    sns.lineplot(
-        data=shown,
-        x="size",
-        y="accuracy",
-        hue="series",
-        style="method",
-        markers=True,
-        dashes=False,
-        errorbar="sd",
-        ax=ax,
-    )
-    for (series, g), style in zip(flat.groupby("series"), (":", "-.", "--"), strict=False):
-        ax.axhline(g["accuracy"].mean(), linestyle=style, color="grey", linewidth=1, label=series)
-    ax.set_xscale("log")
-    ax.set_xlabel("training points (log scale)")
-    ax.set_ylabel("test accuracy")
-    ax.set_title(title)
-    # Outside the axes: with a dozen series, any corner inside hides some curve's end.
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=120)
-    plt.close(fig)
+def format_cell(cell: dict | None) -> str:
+    """`0.769 +- 0.020 (3 seeds)`; one seed has no spread to show: `0.859 (1 seed)`."""
+    if cell is None:
+        return ""
+    text = f"{cell['accuracy_mean']:.3f}"
+    if cell["accuracy_std"] is not None:
+        text += f" +- {cell['accuracy_std']:.3f}"
+    text += f" ({cell['seeds']} seed{'s' if cell['seeds'] != 1 else ''})"
+    if cell["none_rate_mean"] > 0:
+        text += f" [{cell['none_rate_mean']:.2f}]"
+    return text
 
 
 def _headline_value(res: dict | None) -> str:
@@ -201,7 +214,7 @@ def render_markdown(
     advantage: dict,
     headline: str,
     n_test: int,
-    cost: dict | None = None,
+    cost: pd.DataFrame | None = None,
     spread: dict | None = None,
 ) -> str:
     """The human report: accuracy table (mean +- std over seeds) and the data advantages."""
@@ -209,24 +222,16 @@ def render_markdown(
     lines = [
         "# promptworth report",
         "",
-        f"Test accuracy on {n_test} held-out rows, mean +- std over seeds, main pattern",
-        "(none-rate in brackets where a verbaliser left generations unmapped). icl_zero uses no",
-        "training data: it is run once and listed at the smallest size.",
+        f"Test accuracy on {n_test} held-out rows, mean +- sample std (ddof=1) over seeds, with",
+        "the number of seeds per cell; a cell of one seed shows no spread. Main pattern (heads",
+        "read none); none-rate in brackets where a verbaliser left generations unmapped. Size 0:",
+        "icl_zero, which uses no training data.",
         "",
         "| method/reading | " + " | ".join(str(s) for s in sizes) + " |",
         "|---|" + "---|" * len(sizes),
     ]
     for series, by_size in summary.items():
-        cells = []
-        for s in sizes:
-            c = by_size.get(str(s))
-            if c is None:
-                cells.append("")
-                continue
-            cell = f"{c['accuracy_mean']:.3f} +- {c['accuracy_std']:.3f}"
-            if c["none_rate_mean"] > 0:
-                cell += f" [{c['none_rate_mean']:.2f}]"
-            cells.append(cell)
+        cells = [format_cell(by_size.get(str(s))) for s in sizes]
         lines.append(f"| {series} | " + " | ".join(cells) + " |")
     lines += [
         "",
@@ -260,7 +265,7 @@ def render_markdown(
             "## Spread across patterns",
             "",
             "Mean accuracy per pattern (over its seeds), the std across those pattern means, and",
-            "beside it the std across seeds of the main pattern.",
+            "beside it the std across seeds of the main pattern (both ddof=1).",
             "",
             "| method/reading | size | per pattern | std across patterns "
             "| std across seeds (main) |",
@@ -272,7 +277,7 @@ def render_markdown(
                 seed_std = "" if c["main_seed_std"] is None else f"{c['main_seed_std']:.3f}"
                 seed_std += f" ({c['main_seeds']} seeds)"
                 lines.append(f"| {series} | {size} | {per} | {c['pattern_std']:.3f} | {seed_std} |")
-    if cost:
+    if cost is not None and len(cost):
         lines += [
             "",
             "## Cost",
@@ -280,29 +285,31 @@ def render_markdown(
             "Mean per run of the main pattern, beside its accuracy (main reading): trainable",
             "parameters, optimiser steps run and the step kept by early stopping, real tokens",
             "through the model in training and evaluation, wall time, peak memory (GPU",
-            "allocations on CUDA, resident set size on CPU). head_frozen's LM tokens are spent",
-            "once, by the features stage, for every run.",
+            "allocations on CUDA, resident set size on CPU). Wall time and memory are measured,",
+            "so they differ between identical runs (they are in reports/cost.csv, never in",
+            "metrics/). head_frozen's LM tokens for its dev and test rows are spent once, by the",
+            "features stage.",
             "",
-            "| method | size | accuracy | trainable params | steps | kept step | train tokens "
-            "| train s | train peak MiB | eval tokens | eval s | eval peak MiB |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|",
+            "| method | pattern | size | accuracy | trainable params | steps | kept step "
+            "| train tokens | eval tokens | train s | train peak MiB | eval s | eval peak MiB |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
-        for method, by_size in cost.items():
-            for size, c in by_size.items():
-                acc = _main_accuracy(summary, method, size)
-                cells = [acc] + [_fmt(c[k]) for k in COST_COLUMNS]
-                lines.append(f"| {method} | {size} | " + " | ".join(cells) + " |")
+        for row in cost.itertuples(index=False):
+            acc = _main_accuracy(summary, row.method, str(row.size))
+            cells = [acc] + [_fmt(getattr(row, k)) for k in COST_COLUMNS]
+            lines.append(
+                f"| {row.method} | {row.pattern} | {row.size} | " + " | ".join(cells) + " |"
+            )
     return "\n".join(lines) + "\n"
 
 
 def _main_accuracy(summary: dict, method: str, size: str) -> str:
-    """The method's headline reading at a size: argmax for heads, rank for the others."""
-    series = f"{method}/argmax" if method in HEAD_METHODS else f"{method}/rank"
-    cell = summary.get(series, {}).get(size)
+    """The method's headline reading at a size (argmax for heads, rank for the others)."""
+    cell = summary.get(f"{method}/{METHODS[method].reading}", {}).get(size)
     return "" if cell is None else f"{cell['accuracy_mean']:.3f}"
 
 
 def _fmt(value: float | None) -> str:
-    if value is None:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}"

@@ -1,5 +1,5 @@
-"""What one (method, pattern, size, seed) run trains and is scored on, as positions into the
-formatted tables; shared by the train and evaluate stages so both see the same rows."""
+"""The rows a run trains, develops and is scored on, read from the split and formatted files;
+shared by the train and evaluate stages so both see the same rows."""
 
 from __future__ import annotations
 
@@ -11,41 +11,45 @@ import torch
 from safetensors.torch import load_file
 
 from .io import read_json
-from .paths import FEATURES, FORMATTED, SPLITS
+from .paths import FEATURES, FORMATTED, SPLITS, order_file
 from .prompts import apply_pattern
-from .sampling import training_rows
+from .sampling import nested_subset
 
 
 @dataclass(frozen=True)
 class RunData:
     train: pd.DataFrame  # the nested training subset, in its sampled order
-    dev: pd.DataFrame
-    test: pd.DataFrame
-    train_pos: list[int]  # positions of those rows in data/formatted/train.parquet
-    dev_pos: list[int]
+    dev: pd.DataFrame  # the dev split (early stopping and model selection)
+
+
+def _with_pattern(rows: pd.DataFrame, template: str | None, label_words: Sequence[str]):
+    return rows if template is None else apply_pattern(rows, template, label_words)
 
 
 def load_run_data(
     size: int, seed: int, template: str | None = None, label_words: Sequence[str] = ()
 ) -> RunData:
-    """The run's rows; with a `template`, each gets a prompt and target (prompt methods)."""
-    splits = read_json(SPLITS)
-    table = pd.read_parquet(FORMATTED / "train.parquet")
-    position = pd.Series(range(len(table)), index=table["row"])
-    train_pos = position.loc[training_rows(splits, seed, size)].tolist()
-    dev_pos = position.loc[splits["dev"]].tolist()
-    test = pd.read_parquet(FORMATTED / "test.parquet")
-    train, dev = (
-        table.iloc[train_pos].reset_index(drop=True),
-        table.iloc[dev_pos].reset_index(drop=True),
+    """The run's training and dev rows (row, article, label); with a `template`, each also gets
+    a prompt and a target (the prompt methods)."""
+    table = pd.read_parquet(FORMATTED / "train.parquet")  # row i is data/raw row i
+    order = read_json(order_file(seed))
+    train = table.iloc[nested_subset(order, size, f"size {size} of seed {seed}")]
+    dev = table.iloc[read_json(SPLITS / "dev.json")]
+    return RunData(
+        _with_pattern(train.reset_index(drop=True), template, label_words),
+        _with_pattern(dev.reset_index(drop=True), template, label_words),
     )
-    if template is not None:
-        train, dev, test = (apply_pattern(t, template, label_words) for t in (train, dev, test))
-    return RunData(train, dev, test, train_pos, dev_pos)
+
+
+def load_test_rows(template: str | None = None, label_words: Sequence[str] = ()) -> pd.DataFrame:
+    """The test subset every run is scored on (row, article, label; prompt and target too)."""
+    table = pd.read_parquet(FORMATTED / "test.parquet")
+    rows = table.iloc[read_json(SPLITS / "test.json")].reset_index(drop=True)
+    return _with_pattern(rows, template, label_words)
 
 
 def load_features(split: str) -> torch.Tensor:
-    """Frozen-LM features of data/formatted/{split}.parquet, row for row (stage `features`)."""
+    """Frozen-LM features of the dev or test rows, in data/splits/{split}.json order."""
     path = FEATURES / f"{split}.safetensors"
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: did the features stage run?")

@@ -10,9 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-
-class SamplingError(ValueError):
-    """A requested size does not fit the available rows; the message names the parameter."""
+from .errors import SamplingError
 
 
 def balanced_order(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -43,15 +41,15 @@ def nested_order(labels: np.ndarray, seed: int, stratify: bool) -> np.ndarray:
     return rng.permutation(len(labels))
 
 
-def nested_subsets(order: np.ndarray, sizes: Sequence[int]) -> dict[int, np.ndarray]:
-    """The prefixes of `order` for each size; a size beyond the pool is an error naming both."""
-    too_big = [s for s in sizes if s > len(order)]
-    if too_big:
+def nested_subset(order: Sequence[int], size: int, key: str = "sample size") -> list[int]:
+    """The first `size` rows of a seed's permutation; a size beyond the pool is an error naming
+    both (so every larger subset contains every smaller one)."""
+    if size > len(order):
         raise SamplingError(
-            f"sample.sizes: size {max(too_big)} is larger than the training pool "
-            f"({len(order)} rows after removing the dev split)"
+            f"{key}: size {size} is larger than the training pool ({len(order)} rows after "
+            "removing the dev split)"
         )
-    return {int(s): order[:s] for s in sizes}
+    return list(order[:size])
 
 
 def stratified_subset(labels: np.ndarray, size: int | None, seed: int, key: str) -> np.ndarray:
@@ -66,7 +64,6 @@ def stratified_subset(labels: np.ndarray, size: int | None, seed: int, key: str)
 def make_splits(
     train_labels: np.ndarray,
     test_labels: np.ndarray,
-    sizes: Sequence[int],
     seeds: Sequence[int],
     stratify: bool,
     dev_size: int,
@@ -75,33 +72,19 @@ def make_splits(
 ) -> dict:
     """All row selections of the experiment, as positions into the train and test tables.
 
-    Returns {"dev": [...], "test": [...], "orders": {seed: [...]}} where orders[seed][:n] is the
-    training subset of size n. Dev rows are removed from the pool first, so no training subset of
-    any seed ever contains a dev row, and test rows come from the separate test table.
+    Returns {"dev": [...], "test": [...], "orders": {seed: [...]}} where orders[seed] is a
+    permutation of the whole training pool and its first n rows the training subset of size n.
+    The orders do not depend on the sizes asked for, so adding a size changes no order. Dev rows
+    are removed from the pool first, so no subset of any seed ever contains a dev row, and test
+    rows come from the separate test table.
     """
     train_labels = np.asarray(train_labels)
     dev = stratified_subset(train_labels, dev_size, split_seed, "sample.dev_size")
     pool = np.setdiff1d(np.arange(len(train_labels)), dev)
-    max_size = max(sizes)
-    orders = {}
-    for seed in seeds:
-        order = pool[nested_order(train_labels[pool], seed, stratify)]
-        orders[int(seed)] = nested_subsets(order, sizes)[max_size]
-    test = stratified_subset(np.asarray(test_labels), test_size, split_seed, "eval.test_size")
+    orders = {int(s): pool[nested_order(train_labels[pool], s, stratify)] for s in seeds}
+    test = stratified_subset(np.asarray(test_labels), test_size, split_seed, "sample.test_size")
     return {
         "dev": dev.tolist(),
         "test": test.tolist(),
-        "orders": {str(s): o.tolist() for s, o in orders.items()},
+        "orders": {s: o.tolist() for s, o in orders.items()},
     }
-
-
-def training_rows(splits: dict, seed: int, size: int) -> list[int]:
-    """The train-table positions of the subset of `size` for data seed `seed`."""
-    order = splits["orders"].get(str(seed))
-    if order is None:
-        raise KeyError(
-            f"seed {seed} not in the splits (sample.seeds lists {list(splits['orders'])})"
-        )
-    if size > len(order):
-        raise SamplingError(f"size {size} exceeds the sampled order ({len(order)}); rerun sample")
-    return order[:size]

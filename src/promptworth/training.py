@@ -11,7 +11,9 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -19,6 +21,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .batching import length_grouped_order, lm_batch, to_device
+from .modeling import RuntimeOptions
 
 # The loss of a batch of example indices, computed with the module it is given: the plain model,
 # or its DistributedDataParallel wrapper (whose forward is what synchronises gradients).
@@ -41,6 +44,23 @@ class TrainSettings:
     head_learning_rate: float | None = None
 
 
+@dataclass(frozen=True)
+class TrainContext:
+    """What every trainer needs besides its rows: the base LM, the settings, the seed, where to
+    run and where to log."""
+
+    model_dir: Path
+    tokenizer: Any
+    settings: TrainSettings
+    seed: int
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+    dtype: torch.dtype | None = None  # autocast dtype (None: float32)
+    eval_batch_size: int = 32
+    options: RuntimeOptions = field(default_factory=RuntimeOptions)
+    log: Callable[[int, dict[str, float]], None] | None = None
+    accelerator: Any = None  # None: this process alone
+
+
 @dataclass
 class TrainResult:
     history: list[dict[str, float]]  # one record per step: train_loss, dev metrics when measured
@@ -48,6 +68,8 @@ class TrainResult:
     chosen_step: int  # the step whose weights were kept (best dev accuracy, else the last)
     stopped_early: bool
     train_tokens: int  # real (non-pad) tokens through the model, forward and backward
+    examples_seen: int = 0  # training examples drawn, over every step run (all processes)
+    examples_at_chosen: int = 0  # ... up to the chosen step: what the kept weights have seen
 
 
 def num_training_steps(
@@ -95,6 +117,7 @@ def make_optimizer(
     model: nn.Module,
     learning_rate: float,
     weight_decay: float,
+    *,
     fused: bool = False,
     head_learning_rate: float | None = None,
 ) -> torch.optim.AdamW:
@@ -165,6 +188,13 @@ class EarlyStopping:
                 params[name].copy_(value)
 
 
+def single_process_accelerator():
+    """The Accelerator of a run in one process (CPU or one GPU); placement stays ours."""
+    from .distributed import make_accelerator
+
+    return make_accelerator()
+
+
 def train_loop(
     model: nn.Module,
     loss_fn: LossFn,
@@ -184,53 +214,56 @@ def train_loop(
     settings.eval_interval steps and at the end. With settings.patience, training stops once
     that many evaluations in a row fail to beat the best, and the best weights are restored.
 
-    With an `accelerate.Accelerator` of several processes (DDP), every process draws the same
-    global batches (same seed) and takes its own shard of each, so the global batch, and thus the
-    result in expectation, is the same as with one process; only the main process evaluates, and
-    its stopping decision is broadcast so every process leaves the loop at the same step.
+    One path for one process or several: everything goes through an `accelerate.Accelerator`
+    (one process: no wrapping; several, launched by `accelerate launch`: DDP). Every process
+    draws the same global batches (same seed) and takes its own shard of each, so the global
+    batch, and the result in expectation, do not depend on the number of processes; only the
+    main process evaluates, and its stopping decision is broadcast so every process leaves the
+    loop at the same step.
     """
+    accelerator = accelerator or single_process_accelerator()
     generator = torch.Generator().manual_seed(seed)
     trainable = [p for p in model.parameters() if p.requires_grad]
-    on_cuda = trainable[0].is_cuda
     optimizer = make_optimizer(
-        model, settings.learning_rate, settings.weight_decay, on_cuda, settings.head_learning_rate
+        model,
+        settings.learning_rate,
+        settings.weight_decay,
+        fused=trainable[0].is_cuda,
+        head_learning_rate=settings.head_learning_rate,
     )
     scheduler = linear_schedule(optimizer, settings.steps, settings.warmup_ratio)
-    rank, world, train_model = 0, 1, model
-    if accelerator is not None and accelerator.num_processes > 1:
-        rank, world = accelerator.process_index, accelerator.num_processes
-        train_model, optimizer = accelerator.prepare(model, optimizer)
+    rank, world = accelerator.process_index, accelerator.num_processes
+    train_model, optimizer = accelerator.prepare(model, optimizer)
     history = []
     grouped = lengths if settings.group_by_length else None
     batches = epoch_batches(num_examples, settings.batch_size, settings.steps, generator, grouped)
     evaluate_at = evaluation_steps(settings.steps, settings.eval_interval)
     stopper = EarlyStopping(model, settings.patience, settings.min_steps)
-    tokens, step, stop = 0, 0, False
-    with tqdm(total=settings.steps, desc="train", unit="step", disable=not progress) as bar:
+    tokens, examples, step, stop = 0, 0, 0, False
+    seen_by_step: list[int] = []
+    show = progress and accelerator.is_main_process
+    with tqdm(total=settings.steps, desc="train", unit="step", disable=not show) as bar:
         for step, batch in enumerate(batches, start=1):
             train_model.train()
             mine = shard(batch, rank, world)
+            examples += len(batch)
+            seen_by_step.append(examples)
             loss = loss_fn(train_model, mine)
             if lengths is not None:
                 tokens += sum(lengths[i] for i in mine)
-            if world > 1:
-                accelerator.backward(loss)
-                accelerator.clip_grad_norm_(trainable, 1.0)
-            else:
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(trainable, 1.0)
+            accelerator.backward(loss)
+            accelerator.clip_grad_norm_(trainable, 1.0)
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
-            if world > 1:
-                loss = accelerator.reduce(loss.detach(), reduction="mean")
+            loss = accelerator.reduce(loss.detach(), reduction="mean")
             record = {"step": step, "train_loss": float(loss.item())}
-            if on_evaluate is not None and step in evaluate_at and rank == 0:
-                record.update(on_evaluate(step))
-                stop = stopper.update(step, record["dev_accuracy"])
-            if world > 1 and step in evaluate_at:
+            if on_evaluate is not None and step in evaluate_at:
+                if accelerator.is_main_process:
+                    record.update(on_evaluate(step))
+                    stop = stopper.update(step, record["dev_accuracy"])
                 flag = torch.tensor([int(stop)], device=accelerator.device)
-                stop = bool(accelerator.gather(flag)[0])
+                stop = bool(accelerator.gather(flag)[0])  # the main process decides
             history.append(record)
             if log is not None:
                 log(step, record)
@@ -238,15 +271,16 @@ def train_loop(
             bar.update()
             if stop:
                 break
-    if world > 1:
-        tokens = int(accelerator.reduce(torch.tensor(tokens, device=accelerator.device), "sum"))
+    tokens = int(accelerator.reduce(torch.tensor(tokens, device=accelerator.device), "sum"))
     stopped_early = step < settings.steps
     if settings.patience is not None and on_evaluate is not None:
         stopper.restore_best()
         chosen = stopper.best_step
     else:
         chosen = step
-    return TrainResult(history, step, chosen, stopped_early, tokens)
+    return TrainResult(
+        history, step, chosen, stopped_early, tokens, examples, seen_by_step[chosen - 1]
+    )
 
 
 def shard(batch: list[int], rank: int, world: int) -> list[int]:

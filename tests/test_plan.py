@@ -1,0 +1,52 @@
+"""The plan stage's arithmetic: examples drawn, size checks, the estimate and its warnings."""
+
+from pathlib import Path
+
+import pytest
+
+from promptworth.errors import SamplingError
+from promptworth.methods import Run
+from promptworth.params import load_params
+from promptworth.plan import Throughput, check_sizes, describe, estimate_run, examples_drawn
+
+PARAMS = load_params(Path(__file__).parents[1] / "params.yaml")
+CPU = Throughput("cpu", "test machine", 1e11, 2e11, 5.0)
+
+
+def test_examples_drawn_keep_each_epoch_partial_batch():
+    assert examples_drawn(10, 8, 3) == 8 + 2 + 8  # batches of 8, 2, 8
+    assert examples_drawn(1000, 8, 100) == 800  # 100 steps of 8 never finish the first epoch
+    assert examples_drawn(16, 8, 4) == 32
+
+
+def test_sizes_beyond_the_pool_are_refused_by_family():
+    with pytest.raises(SamplingError, match=r"grid.head.sizes: size 100000 .* pool \(5000 rows"):
+        check_sizes(PARAMS.grid, 5000, 4)
+
+
+def test_icl_few_sizes_must_hold_the_shots():
+    with pytest.raises(SamplingError, match=r"grid.icl_few.sizes: size 10 cannot hold .* \(32\)"):
+        check_sizes(PARAMS.grid, 10**6, 32)
+
+
+def estimate(run):
+    return estimate_run(run, PARAMS, 124_000_000, 50.0, {"instruct": 10.0}, 7600, 500, CPU)
+
+
+def test_training_costs_more_than_reading_and_grows_with_steps():
+    small, large = (
+        estimate(Run("prompt", "instruct", 10, 0)),
+        estimate(Run("prompt", "instruct", 100000, 0)),
+    )
+    assert small.steps == 250 and large.steps == 1000
+    assert large.train_tokens > small.train_tokens > 0
+    zero = estimate(Run("icl_zero", "instruct"))
+    assert zero.steps == 0 and zero.train_tokens == 0 and zero.seconds < small.seconds
+
+
+def test_the_default_grid_warns_that_its_largest_runs_do_not_see_their_data():
+    costs = [estimate(r) for r in PARAMS.grid.runs()]
+    lines = describe(costs, 0.0, CPU)
+    assert lines[0].startswith("plan: 150 runs (120 to train)")
+    warning = next(line for line in lines if line.startswith("warning:"))
+    assert "see fewer training examples than their subset holds" in warning

