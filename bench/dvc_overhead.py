@@ -134,6 +134,7 @@ def main() -> None:
     )
     parser.add_argument("--git-ref", help="take dvc.yaml, params.yaml and presets from this commit")
     parser.add_argument("--preset", type=Path, help="apply this preset's -S overrides")
+    parser.add_argument("--set", action="append", default=[], help="key=value, as dvc exp run -S")
     parser.add_argument("--keep", type=Path, help="build the stub repository here and keep it")
     parser.add_argument(
         "--first-repro", action="store_true", help="reach the up-to-date state by `dvc repro`"
@@ -151,6 +152,8 @@ def main() -> None:
             preset.write_text(git_show(args.git_ref, str(args.preset)))
         for key, value in preset_overrides(preset):
             set_key(params, key, value)
+    for setting in args.set:
+        set_key(params, *setting.split("=", 1))
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         if args.keep is not None:
