@@ -19,7 +19,7 @@ from promptworth.paths import FEATURES, FORMATTED, MODEL, SPLITS
 
 def main() -> None:
     params = load_params()
-    device, dtype = pick_device(params.gpu)
+    device, dtype = pick_device(params.gpu, params.eval.cpu_bf16)
     tokenizer = load_tokenizer(MODEL)
     backbone = load_backbone(MODEL).to(device)
     table = {name: pd.read_parquet(FORMATTED / f"{name}.parquet") for name in ("train", "test")}

@@ -60,9 +60,14 @@ def main() -> None:
         for name, p in params.format.patterns.items()
     }
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
-    measured = json.loads(THROUGHPUT.read_text())[device]
+    table = json.loads(THROUGHPUT.read_text())
+    measured = table[device]
+    # On a CPU, bf16 autocast has its own measured throughput (bench/bench_bf16.py), for the
+    # training and the no-grad passes separately, as train.cpu_bf16 and eval.cpu_bf16 are.
+    train = table["cpu_bf16"] if device == "cpu" and params.train.cpu_bf16 else measured
+    infer = table["cpu_bf16"] if device == "cpu" and params.eval.cpu_bf16 else measured
     throughput = Throughput(
-        device, measured["machine"], measured["train_flops"], measured["infer_flops"],
+        device, measured["machine"], train["train_flops"], infer["infer_flops"],
         measured["stage_overhead_s"],
     )  # fmt: skip
     parameters = count_parameters(MODEL)

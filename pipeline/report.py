@@ -16,6 +16,7 @@ from promptworth.report import (
     advantages,
     collect_cost,
     collect_runs,
+    labelled_budget,
     main_pattern_rows,
     pattern_spread,
     render_markdown,
@@ -28,13 +29,15 @@ def main() -> None:
     params = load_params()
     r = params.report
     runs = params.grid.runs()
-    every_pattern = collect_runs(EVAL, runs)
+    every_pattern = collect_runs(EVAL, runs, RUNS)
     curves = main_pattern_rows(every_pattern, r.main_pattern)
     summary = summarise(curves)
-    advantage = advantages(curves, r.accuracy_levels)
-    headline = f"prompt/{r.prompt_reading} vs {r.baseline}/argmax"
+    advantage = advantages(curves, r.accuracy_levels, r.bootstrap_resamples, r.bootstrap_seed)
+    prompt_side, baseline = f"prompt/{r.prompt_reading}", f"{r.baseline}/argmax"
+    headline = f"{prompt_side} vs {baseline}"
     if headline not in advantage:
         print(f"report: headline {headline!r} not computed: the grid does not run both methods")
+    spread = pattern_spread(every_pattern, r.main_pattern)
     cost = collect_cost(runs, RUNS, EVAL, TRAIN_LOGS)
     with atomic_path(CURVES) as tmp:
         every_pattern.to_csv(tmp, index=False)
@@ -45,18 +48,20 @@ def main() -> None:
         {
             "accuracy": summary,
             "data_advantage": advantage,
-            "headline": advantage.get(headline),
-            "pattern_spread": pattern_spread(every_pattern, r.main_pattern),
+            "headline": {"comparison": headline, **(advantage.get(headline) or {})},
+            "pattern_spread": spread,
         },
     )
     n_test = int(curves["n"].iloc[0])
     pattern = f", pattern {r.main_pattern}" if r.main_pattern else ""
     title = f"{Path(params.model_name).name} on {Path(params.data.source).name}{pattern}"
-    plot_learning_curves(curves, PLOT, title)
+    plot_learning_curves(curves, PLOT, title, (prompt_side, baseline), advantage.get(headline))
     main_cost = summarise_cost(main_pattern_rows(cost, r.main_pattern))
-    spread = pattern_spread(every_pattern, r.main_pattern)
+    text = render_markdown(
+        summary, advantage, headline, n_test, main_cost, spread, labelled_budget(curves)
+    )
     with atomic_path(REPORT) as tmp:
-        tmp.write_text(render_markdown(summary, advantage, headline, n_test, main_cost, spread))
+        tmp.write_text(text)
     print(f"report: {len(curves)} run readings; headline {headline}: {advantage.get(headline)}")
 
 

@@ -1,12 +1,22 @@
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from promptworth.advantage import data_advantage, data_advantage_with_error, envelope, points_needed
+from promptworth.advantage import (
+    accuracy_levels,
+    advantage_bound,
+    bootstrap_interval,
+    data_advantage,
+    envelope,
+    leave_one_run_out,
+    points_needed,
+)
 
 
-def runs(sizes, accs):
-    return pd.DataFrame({"size": sizes, "accuracy": accs})
+def runs(sizes, accs, seed=0):
+    return pd.DataFrame({"size": sizes, "accuracy": accs, "seed": seed})
 
 
 SIZES = [100, 200, 300, 400]
@@ -32,23 +42,71 @@ def test_envelope_takes_best_seed_then_running_max():
     assert accs.tolist() == [0.5, 0.5, 0.6]
 
 
-def test_points_needed_interpolates_linearly():
-    assert points_needed(np.array([0.0, 100.0]), np.array([0.2, 0.6]), 0.5) == pytest.approx(75.0)
-    assert np.isnan(points_needed(np.array([0.0, 100.0]), np.array([0.2, 0.6]), 0.7))
+def test_points_needed_interpolates_and_takes_the_first_crossing():
+    sizes, accs = np.array([0.0, 100.0, 200.0]), np.array([0.2, 0.6, 0.6])
+    assert points_needed(sizes, accs, [0.1, 0.5, 0.6, 0.7]) == pytest.approx(
+        [0.0, 75.0, 100.0, np.nan], nan_ok=True
+    )
 
 
-def test_leave_one_out_std_is_zero_when_every_seed_agrees():
-    two_seeds = lambda df: pd.concat([df, df], ignore_index=True)  # noqa: E731
-    res = data_advantage_with_error(two_seeds(PROMPT), two_seeds(HEAD), 1000)
-    assert res["advantage"] == pytest.approx(100.0)
-    assert res["loo_std"] == pytest.approx(0.0, abs=1e-9)
-    assert res["loo_runs"] == 16
+def test_levels_exclude_both_ends_of_the_shared_range():
+    levels = accuracy_levels(0.5, 0.6, 4)
+    assert levels == pytest.approx([0.52, 0.54, 0.56, 0.58])
 
 
-def test_leave_one_out_std_is_positive_when_one_run_is_lucky():
-    lucky = pd.concat([PROMPT, runs([100], [0.55])], ignore_index=True)
-    res = data_advantage_with_error(lucky, HEAD, 1000)
-    assert res["loo_std"] > 0
+# Two runs per method; with linear curves the gap is linear in the accuracy level, so its mean
+# over levels spread evenly inside the shared range is the gap at the middle level.
+P = pd.concat([runs([10, 100], [0.6, 0.8], seed=0), runs([10, 100], [0.5, 0.7], seed=1)])
+H = pd.concat([runs([10, 100], [0.4, 0.7], seed=0), runs([10, 100], [0.5, 0.6], seed=1)])
+
+
+def test_leave_one_run_out_reproduces_a_hand_computed_case_of_the_papers_method():
+    # All runs: prompt envelope (0.6, 0.8), head (0.5, 0.7): shared range [0.6, 0.7]; the head
+    # needs 10 + (a - 0.5) * 450 points, the prompt 10 + (a - 0.6) * 450: 45 points everywhere.
+    assert data_advantage(P, H, 1001) == pytest.approx(45.0)
+    res = leave_one_run_out(P, H, 1001)
+    by_pair = {tuple(p["left_out"]): p["advantage"] for p in res["pairs"]}
+    # Left out (prompt 0, head 0): curves (0.5, 0.7) vs (0.5, 0.6) on [0.5, 0.6]: the gap is
+    # (a - 0.5) * 450, 22.5 at a = 0.55. (0, 1): (0.5, 0.7) vs (0.4, 0.7): 105 - 150a, 15 at
+    # 0.6. (1, 1): (0.6, 0.8) vs (0.4, 0.7): 150 - 150a, 52.5 at 0.65.
+    assert by_pair[(0, 0)] == pytest.approx(22.5)
+    assert by_pair[(0, 1)] == pytest.approx(15.0)
+    assert by_pair[(1, 1)] == pytest.approx(52.5)
+    # (1, 0): prompt (0.6, 0.8) vs head (0.5, 0.6) meet only at 0.6: no shared range.
+    assert math.isnan(by_pair[(1, 0)]) and res["undefined_pairs"] == 1
+    # std (ddof=0) of the three defined advantages: mean 30, squared deviations 56.25, 225,
+    # 506.25 -> sqrt(787.5 / 3)
+    assert res["std"] == pytest.approx(math.sqrt(787.5 / 3))
+
+
+def test_leave_one_run_out_with_no_defined_pair_reports_nan():
+    prompt = runs([10, 100], [0.6, 0.8], seed=0)  # a single run each: leaving it out leaves none
+    res = leave_one_run_out(prompt, runs([10, 100], [0.5, 0.7], seed=0), 100)
+    assert math.isnan(res["std"]) and res["undefined_pairs"] == 1
+
+
+def test_leave_one_run_out_is_zero_when_every_run_agrees():
+    two = lambda df: pd.concat([df, df.assign(seed=1)])  # noqa: E731
+    res = leave_one_run_out(two(PROMPT), two(HEAD), 1000)
+    assert res["std"] == pytest.approx(0.0, abs=1e-9) and len(res["pairs"]) == 4
+
+
+def test_bootstrap_interval_collapses_when_runs_agree_and_is_reproducible():
+    two = lambda df: pd.concat([df, df.assign(seed=1)])  # noqa: E731
+    same = bootstrap_interval(two(PROMPT), two(HEAD), 1000, resamples=50, seed=0)
+    assert same["low"] == pytest.approx(100.0) and same["high"] == pytest.approx(100.0)
+    first = bootstrap_interval(P, H, 101, resamples=200, seed=3)
+    assert first == bootstrap_interval(P, H, 101, resamples=200, seed=3)
+    assert first["low"] < first["high"] and first["resamples"] == 200
+
+
+def test_a_prompt_above_the_head_everywhere_gives_a_lower_bound():
+    prompt = runs([10, 100], [0.8, 0.9])
+    head = runs([10, 1000], [0.3, 0.7])
+    assert np.isnan(data_advantage(prompt, head, 100))
+    assert advantage_bound(prompt, head) == {"at_least": 990.0}
+    assert advantage_bound(head, prompt) == {"at_most": -990.0}
+    assert advantage_bound(PROMPT, HEAD) is None  # overlapping curves need no bound
 
 
 def test_log_space_reading_of_a_tenfold_shift():
@@ -56,22 +114,24 @@ def test_log_space_reading_of_a_tenfold_shift():
     head = runs([10, 100, 1000], [0.3, 0.5, 0.7])
     prompt = runs([10, 100, 1000], [0.5, 0.7, 0.9])
     assert data_advantage(prompt, head, 1000, log_space=True) == pytest.approx(1.0)  # log10(10)
-    # Over the same range, the linear reading is a number of points, not a ratio.
     assert data_advantage(prompt, head, 1000) > 100
 
 
-def test_log_space_ratio_in_the_report():
+def test_report_gives_every_comparison_its_error_bars():
     from promptworth.report import advantages
 
     curves = pd.concat(
         [
-            runs([10, 100, 1000], [0.3, 0.5, 0.7]).assign(
-                series="head_full/argmax", method="head_full"
-            ),
-            runs([10, 100, 1000], [0.5, 0.7, 0.9]).assign(series="prompt/rank", method="prompt"),
+            H.assign(series="head_full/argmax", method="head_full"),
+            P.assign(series="prompt/rank", method="prompt"),
         ],
         ignore_index=True,
     )
-    res = advantages(curves, 1000)["prompt/rank vs head_full/argmax"]
-    assert res["ratio"] == pytest.approx(10.0, rel=1e-3)
-    assert res["log10_ratio_loo_std"] >= 0
+    res = advantages(curves, 1001, resamples=100, seed=0)["prompt/rank vs head_full/argmax"]
+    assert res["advantage"] == pytest.approx(45.0)
+    assert res["loo_std"] == pytest.approx(math.sqrt(787.5 / 3), abs=1e-3)
+    assert res["loo_undefined"] == 1 and res["runs"] == [2, 2]
+    assert {tuple(p["left_out"]) for p in res["leave_one_run_out"]} == {
+        (0, 0), (0, 1), (1, 0), (1, 1)
+    }  # fmt: skip
+    assert res["bootstrap"]["low"] <= 45.0 <= res["bootstrap"]["high"]

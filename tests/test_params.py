@@ -132,7 +132,7 @@ def test_numbers_are_read_as_yaml_1_2_as_dvc_writes_them(tmp_path):
             "    learning_rate: 2.0e-5\n    generate", "    learning_rate: 1e-05\n    generate", 1
         )
     )
-    assert load_params(path).methods["prompt"].learning_rate == 1e-5
+    assert load_params(path).methods["prompt"].learning_rates[0].lm == 1e-5
     assert load_yaml("a: 2E3\nb: '1e-5'\nc: 10\n")[0] == {"a": 2000.0, "b": "1e-5", "c": 10}
 
 
@@ -178,10 +178,22 @@ def test_the_control_uses_its_own_words_with_the_pattern_template():
 
 
 def test_head_full_takes_separate_backbone_and_head_rates_or_one_for_both():
-    p = parse_params(
-        with_change("methods.head_full.learning_rate", {"backbone": 3e-5, "head": 2e-3})
-    )
-    assert p.methods["head_full"].learning_rate == 3e-5
-    assert p.methods["head_full"].head_learning_rate == 2e-3
+    from promptworth.params import LearningRate
+
+    rates = {"backbone": 3e-5, "head": 2e-3}
+    p = parse_params(with_change("methods.head_full.learning_rate", rates))
+    assert p.methods["head_full"].learning_rates == (LearningRate(3e-5, 2e-3),)
     p = parse_params(with_change("methods.head_full.learning_rate", 4e-5))
-    assert p.methods["head_full"].learning_rate == p.methods["head_full"].head_learning_rate == 4e-5
+    assert p.methods["head_full"].learning_rates == (LearningRate(4e-5, 4e-5),)
+
+
+def test_a_list_of_learning_rates_gives_one_candidate_each():
+    from promptworth.params import LearningRate
+
+    p = parse_params(with_change("methods.prompt.learning_rate", [1e-5, 2e-5]))
+    assert p.methods["prompt"].learning_rates == (LearningRate(1e-5), LearningRate(2e-5))
+    rates = {"backbone": 2e-5, "head": [1e-4, 1e-3]}  # every combination
+    p = parse_params(with_change("methods.head_full.learning_rate", rates))
+    assert [r.head for r in p.methods["head_full"].learning_rates] == [1e-4, 1e-3]
+    with pytest.raises(ParamsError, match=r"'methods.prompt.learning_rate' must hold numbers"):
+        parse_params(with_change("methods.prompt.learning_rate", [1e-5, "fast"]))

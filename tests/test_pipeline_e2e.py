@@ -142,6 +142,12 @@ def test_every_stage_that_exists_runs_and_does_real_work(repo):
     assert trained["train_tokens"] > 0 and trained["trainable_parameters"] > 0
     assert trained["examples_seen"] >= 8 and trained["epochs"] >= 1
     assert "train_seconds" not in trained  # measured cost lives in the logs
+    assert trained["epochs_at_chosen_step"] >= 1  # the kept weights saw the whole subset
+    frozen = json.loads((runs / "head_frozen-40-0/train.json").read_text())
+    assert [c["learning_rate"] for c in frozen["learning_rate_candidates"]] == [1e-2, 3e-2]
+    best = max(frozen["learning_rate_candidates"], key=lambda c: c["kept_dev"]["dev_accuracy"])
+    assert frozen["kept_dev"]["dev_accuracy"] == best["kept_dev"]["dev_accuracy"]
+    assert frozen["dev_rows_used"] == 24  # patience 2: dev rows pick the step and the rate
     assert "Running stage 'plan'" in first and "estimated" in first
     plan_at = first.index("Running stage 'plan'")
     assert plan_at < first.index("Running stage 'train_")  # the estimate comes before training
@@ -180,6 +186,11 @@ def test_metrics_are_in_range_and_trained_models_beat_chance(repo):
         "icl_few": 3,
     }
     assert curves["accuracy"].between(0, 1).all() and curves["none_rate"].between(0, 1).all()
+    trained = curves["method"].map(lambda m: not m.startswith("icl_"))
+    assert (curves.loc[trained, "dev_rows"] == 24).all() and (
+        curves.loc[~trained, "dev_rows"] == 0
+    ).all()
+    assert (curves["labelled_rows"] == curves["size"] + curves["dev_rows"]).all()
     assert (curves["n"] == params["sample"]["test_size"]).all()
     summary = json.loads((work / "metrics/summary.json").read_text())
     assert summary["accuracy"]["head_full/argmax"]["40"]["accuracy_mean"] > 0.5
@@ -205,7 +216,13 @@ def test_metrics_are_in_range_and_trained_models_beat_chance(repo):
     icl = json.loads((work / "data/eval/icl_few-instruct-8-0/metrics.json").read_text())
     assert icl["demonstrations_kept_mean"] < 2  # a 64-token budget holds one demonstration
     report = (work / "reports/report.md").read_text()
-    for section in ("## Data advantage", "## Spread across patterns", "## Cost"):
+    headline = summary["headline"]
+    assert headline["comparison"] == "prompt/rank vs head_full/argmax"
+    assert len(headline["leave_one_run_out"]) == 1 * 2  # prompt runs x head_full runs
+    assert {"low", "high", "resamples"} <= set(headline["bootstrap"])
+    for section in (
+        "## Data advantage", "## Labelled data per point", "## Spread across patterns", "## Cost"
+    ):  # fmt: skip
         assert section in report
 
 

@@ -45,8 +45,10 @@ def resolved_params(args: list[str]) -> dict:
     """params.yaml with the preset's -S key=value applied, as `dvc exp run -S` would."""
     params = copy.deepcopy(DEFAULTS)
     assert args[:2] == ["exp", "run"], args
-    for flag, setting in zip(args[2::2], args[3::2], strict=True):
-        assert flag == "-S", args
+    settings = [args[i + 1] for i in range(2, len(args)) if args[i] == "-S"]
+    targets = [a for i, a in enumerate(args[2:], start=2) if a != "-S" and args[i - 1] != "-S"]
+    assert all("@" not in t and "=" not in t for t in targets), targets  # stage names only
+    for setting in settings:
         key, value = setting.split("=", 1)
         node = params
         *parents, last = key.split(".")

@@ -1,5 +1,6 @@
 """The shared loop's stopping rule, on a model small enough to reason about exactly."""
 
+import pytest
 import torch
 from torch import nn
 
@@ -17,8 +18,10 @@ def test_evaluation_steps_every_interval_and_the_last():
     assert evaluation_steps(100, None) == {100}
 
 
-def scripted_run(dev_accuracies, steps=100, patience=2, min_steps=0, interval=10):
-    """Train a 1-parameter model; dev accuracy follows the script, keyed by step."""
+def scripted_run(
+    dev_accuracies, steps=100, patience=2, min_steps=0, interval=10, losses=None, examples=8
+):
+    """Train a 1-parameter model; dev accuracy (and loss) follow the script, keyed by step."""
     model = nn.Linear(1, 1, bias=False)
     weights = {}
 
@@ -27,12 +30,15 @@ def scripted_run(dev_accuracies, steps=100, patience=2, min_steps=0, interval=10
 
     def on_evaluate(step):
         weights[step] = model.weight.item()
-        return {"dev_accuracy": dev_accuracies.get(step, 0.0)}
+        record = {"dev_accuracy": dev_accuracies.get(step, 0.0)}
+        if losses is not None:
+            record["dev_loss"] = losses.get(step, 1.0)
+        return record
 
     settings = TrainSettings(
         steps, 4, 0.1, 0.0, 0.0, eval_interval=interval, patience=patience, min_steps=min_steps
     )
-    result = train_loop(model, loss, 8, settings, 0, on_evaluate, progress=False)
+    result = train_loop(model, loss, examples, settings, 0, on_evaluate, progress=False)
     return model, result, weights
 
 
@@ -135,3 +141,28 @@ def test_examples_seen_count_partial_batches_of_each_epoch():
     # 10 examples in batches of 8: each epoch is a batch of 8 and one of 2.
     result = train_loop(model, loss, 10, TrainSettings(3, 8, 0.1, 0.0, 0.0), 0, progress=False)
     assert result.examples_seen == 8 + 2 + 8
+
+
+def test_a_tie_in_dev_accuracy_goes_to_the_lower_dev_loss_then_the_later_step():
+    # 100 dev rows move in steps of 1%: equal accuracy at steps 20 and 40 (and 60) is common.
+    accs = {10: 0.5, 20: 0.86, 30: 0.8, 40: 0.86, 50: 0.86, 60: 0.7, 70: 0.7}
+    _, result, _ = scripted_run(accs, patience=3, losses={20: 0.5, 40: 0.4, 50: 0.45})
+    assert result.chosen_step == 40  # same accuracy as 20 and 50, lowest loss
+    _, result, _ = scripted_run(accs, patience=3)  # no loss: the later of the tied steps
+    assert result.chosen_step == 50
+    assert result.kept_evaluation == {"dev_accuracy": 0.86}
+
+
+def test_no_weights_are_kept_before_one_pass_over_the_subset():
+    # 40 examples in batches of 4: the first pass ends at step 10; step 5's 0.99 does not count.
+    _, result, _ = scripted_run({5: 0.99, 10: 0.6, 15: 0.7}, steps=20, interval=5, examples=40)
+    assert result.chosen_step == 15 and result.examples_at_chosen >= 40
+
+
+@pytest.mark.parametrize(
+    ("size", "expected"), [(10, 250), (1000, 625), (8000, 1000), (100000, 12500)]
+)
+def test_steps_never_stop_before_one_pass_over_the_subset(size, expected):
+    from promptworth.training import num_training_steps
+
+    assert num_training_steps(size, 8, 5, min_steps=250, max_steps=1000) == expected

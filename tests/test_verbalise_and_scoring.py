@@ -45,6 +45,19 @@ def test_bertscore_verbaliser_maps_exact_names_and_empty_to_none(tiny_bert_dir):
     assert preds.tolist() == [1, 3, NONE]
 
 
+def test_the_a_priori_bertscore_threshold_comes_from_the_label_names_alone(tiny_bert_dir):
+    from bert_score import BERTScorer
+
+    from promptworth.verbalise import bertscore_threshold, verbalise_bertscore
+
+    scorer = BERTScorer(model_type=str(tiny_bert_dir), num_layers=2, use_fast_tokenizer=True)
+    threshold = bertscore_threshold(scorer, NAMES)
+    _, _, f1 = scorer.score(["World"], ["Sports"])
+    assert threshold >= float(f1[0]) and threshold < 1.0  # the closest two names, not a name itself
+    preds = verbalise_bertscore(["Sports", "World", ""], NAMES, str(tiny_bert_dir), 2, None)
+    assert preds.tolist() == [1, 0, NONE]  # a name scores 1.0 with itself: above the threshold
+
+
 def test_scores_count_none_as_wrong():
     s = score_predictions([0, 1, 2, 3], [0, 1, NONE, 2], 4)
     assert s["accuracy"] == 0.5

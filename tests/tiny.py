@@ -160,7 +160,7 @@ def tiny_params(base: dict, train_csv: Path, test_csv: Path, model: Path, bert: 
         eval_batch_size=32,
     )
     p["methods"] = {
-        "head_frozen": {"learning_rate": 3.0e-2},
+        "head_frozen": {"learning_rate": [1.0e-2, 3.0e-2]},  # two candidates, chosen on dev
         "head_full": {"learning_rate": {"backbone": 3.0e-3, "head": 3.0e-2}},
         "prompt": {"learning_rate": 3.0e-3, "generate": True},
         "prompt_null": {
@@ -176,5 +176,6 @@ def tiny_params(base: dict, train_csv: Path, test_csv: Path, model: Path, bert: 
         "icl_few": {"shots": 2, "max_tokens": 64},
     }  # fmt: skip
     p["eval"].update(batch_size=32, max_new_tokens=3)
+    p["report"].update(bootstrap_resamples=200)  # the report runs several times in the e2e test
     p["eval"]["bertscore"] = {"model": str(bert), "num_layers": 2, "threshold": 0.9}
     return p

@@ -1,7 +1,20 @@
 """The data advantage of Le Scao & Rush (2021): the average horizontal gap between two learning
-curves, i.e. how many more training points one method needs to match the other's accuracy."""
+curves, i.e. how many more training points one method needs to match the other's accuracy, and
+its error bars.
+
+A method's curve is the best accuracy any of its runs reached at each size, made monotone (the
+accuracy reached with at most n points). The gap is averaged over accuracy levels spread evenly
+inside the range both curves reach (both ends excluded, as in Le Scao & Rush's code).
+
+Error bars, both over whole runs (a run: one seed's points along the curve):
+- the paper's: leave one run of each method out at the same time, for every pair of runs, and
+  take the standard deviation of those advantages (np.std, ddof=0, as their code does);
+- a percentile bootstrap: resample each method's runs with replacement, recompute.
+"""
 
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -14,28 +27,34 @@ def envelope(runs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return best.index.to_numpy(dtype=float), np.maximum.accumulate(best.to_numpy(dtype=float))
 
 
-def points_needed(sizes: np.ndarray, accuracies: np.ndarray, level: float) -> float:
-    """Fewest points at which the piecewise-linear curve first reaches `level` (NaN if never)."""
-    if level <= accuracies[0]:
-        return float(sizes[0])
-    for k in range(1, len(sizes)):
-        if accuracies[k] >= level:
-            a0, a1 = accuracies[k - 1], accuracies[k]
-            frac = (level - a0) / (a1 - a0) if a1 > a0 else 1.0
-            return float(sizes[k - 1] + frac * (sizes[k] - sizes[k - 1]))
-    return float("nan")
+def points_needed(sizes: np.ndarray, accuracies: np.ndarray, levels) -> np.ndarray:
+    """Fewest points at which the piecewise-linear, non-decreasing curve first reaches each level
+    (NaN where it never does)."""
+    levels = np.atleast_1d(np.asarray(levels, dtype=float))
+    k = np.searchsorted(accuracies, levels, side="left")  # first point at or above the level
+    out = np.full(levels.shape, np.nan)
+    out[k == 0] = sizes[0]
+    inside = (k > 0) & (k < len(sizes))
+    lo, hi = k[inside] - 1, k[inside]
+    frac = (levels[inside] - accuracies[lo]) / (accuracies[hi] - accuracies[lo])
+    out[inside] = sizes[lo] + frac * (sizes[hi] - sizes[lo])
+    return out
+
+
+def accuracy_levels(low: float, high: float, levels: int) -> np.ndarray:
+    """`levels` accuracies evenly inside (low, high), both ends excluded."""
+    return np.linspace(low, high, levels + 2)[1:-1]
 
 
 def data_advantage(
     prompt_runs: pd.DataFrame, head_runs: pd.DataFrame, levels: int, log_space: bool = False
 ) -> float:
-    """Mean over `levels` accuracy levels of (points head needs - points prompt needs), over the
-    accuracy range both curves reach. Positive: the prompt saves that many points. NaN if the
-    curves share no accuracy range.
+    """Mean over accuracy levels of (points head needs - points prompt needs), over the accuracy
+    range both curves reach. Positive: the prompt saves that many points. NaN if the curves share
+    no accuracy range.
 
     With `log_space`, curves are interpolated in log10(points) and the gap is a log10 ratio:
-    10**gap = k reads "the prompt at n points matches the head at k x n points", the natural
-    reading for curves sampled at 10, 100, 1000, ... points."""
+    10**gap = k reads "the prompt at n points matches the head at k x n points"."""
     ps, pa = envelope(prompt_runs)
     hs, ha = envelope(head_runs)
     if log_space:
@@ -43,25 +62,87 @@ def data_advantage(
     low, high = max(pa[0], ha[0]), min(pa[-1], ha[-1])
     if not low < high:
         return float("nan")
-    grid = np.linspace(low, high, levels)
-    gaps = [points_needed(hs, ha, a) - points_needed(ps, pa, a) for a in grid]
-    return float(np.mean(gaps))
+    grid = accuracy_levels(low, high, levels)
+    return float(np.mean(points_needed(hs, ha, grid) - points_needed(ps, pa, grid)))
 
 
-def data_advantage_with_error(
+def _runs(frame: pd.DataFrame) -> list:
+    return sorted(frame["seed"].unique().tolist())
+
+
+def leave_one_run_out(
     prompt_runs: pd.DataFrame, head_runs: pd.DataFrame, levels: int, log_space: bool = False
-) -> dict[str, float]:
-    """The advantage and its leave-one-run-out standard deviation: recompute it without each run
-    (of either method) in turn; the spread says how much one lucky or unlucky seed moves it."""
-    value = data_advantage(prompt_runs, head_runs, levels, log_space)
-    loo: list[float] = []
-    for which, runs in (("prompt", prompt_runs), ("head", head_runs)):
-        for drop in runs.index:
-            rest = runs.drop(index=drop)
-            if rest.empty:
-                continue
-            pair = (rest, head_runs) if which == "prompt" else (prompt_runs, rest)
-            loo.append(data_advantage(*pair, levels, log_space))
-    finite = [v for v in loo if np.isfinite(v)]
-    std = float(np.std(finite)) if finite else float("nan")
-    return {"advantage": value, "loo_std": std, "loo_runs": len(finite)}
+) -> dict:
+    """Le Scao & Rush's error bar: for every pair (a prompt run, a head run), the advantage with
+    both left out; the std (ddof=0) of those that are defined. A pair whose removal leaves the
+    curves without a shared accuracy range (or a method without runs) is listed as undefined and
+    left out of the std; with no defined pair the std is NaN (reported as null)."""
+    pairs = []
+    for p_seed, h_seed in itertools.product(_runs(prompt_runs), _runs(head_runs)):
+        p_rest = prompt_runs[prompt_runs["seed"] != p_seed]
+        h_rest = head_runs[head_runs["seed"] != h_seed]
+        value = (
+            data_advantage(p_rest, h_rest, levels, log_space)
+            if len(p_rest) and len(h_rest)
+            else float("nan")
+        )
+        pairs.append({"left_out": [int(p_seed), int(h_seed)], "advantage": value})
+    defined = np.array([p["advantage"] for p in pairs if np.isfinite(p["advantage"])])
+    return {
+        "std": float(defined.std()) if len(defined) else float("nan"),
+        "pairs": pairs,
+        "undefined_pairs": int(len(pairs) - len(defined)),
+    }
+
+
+def bootstrap_interval(
+    prompt_runs: pd.DataFrame,
+    head_runs: pd.DataFrame,
+    levels: int,
+    resamples: int,
+    seed: int,
+    log_space: bool = False,
+    confidence: float = 0.95,
+) -> dict:
+    """Percentile bootstrap over runs: draw each method's runs with replacement (as many as it
+    has), recompute the advantage, take the central `confidence` interval of the defined draws."""
+    rng = np.random.default_rng(seed)
+    p_seeds, h_seeds = _runs(prompt_runs), _runs(head_runs)
+    draws = []
+    for _ in range(resamples):
+        p_pick = set(rng.choice(p_seeds, size=len(p_seeds)).tolist())
+        h_pick = set(rng.choice(h_seeds, size=len(h_seeds)).tolist())
+        # The envelope takes the best run per size: a run drawn twice counts once.
+        draws.append(
+            data_advantage(
+                prompt_runs[prompt_runs["seed"].isin(p_pick)],
+                head_runs[head_runs["seed"].isin(h_pick)],
+                levels,
+                log_space,
+            )
+        )
+    values = np.array(draws)
+    defined = values[np.isfinite(values)]
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(defined, [tail, 100 - tail]) if len(defined) else (np.nan, np.nan)
+    return {
+        "low": float(low),
+        "high": float(high),
+        "confidence": confidence,
+        "resamples": resamples,
+        "undefined_resamples": int(len(values) - len(defined)),
+    }
+
+
+def advantage_bound(prompt_runs: pd.DataFrame, head_runs: pd.DataFrame) -> dict | None:
+    """What can be said when the curves share no accuracy range. If the prompt's worst point
+    (its smallest size) is at least the head's best, the head never catches up within its sizes:
+    the prompt is worth at least (head's largest size - prompt's smallest size) points. The
+    mirror case bounds it from above. None when the curves do overlap."""
+    ps, pa = envelope(prompt_runs)
+    hs, ha = envelope(head_runs)
+    if pa[0] >= ha[-1]:
+        return {"at_least": float(hs[-1] - ps[0])}
+    if ha[0] >= pa[-1]:
+        return {"at_most": float(-(ps[-1] - hs[0]))}
+    return None

@@ -141,7 +141,7 @@ def lm_inputs(run: Run, params: Params, test: pd.DataFrame, tokenizer, context: 
 def evaluate_run(run: Run, params: Params) -> dict:
     """Score `run` on the test subset; write its outputs; return its scores per reading."""
     spec, names = run.spec, params.data.label_names
-    device, dtype = pick_device(params.gpu)
+    device, dtype = pick_device(params.gpu, params.eval.cpu_bf16)
     tokenizer = load_tokenizer(MODEL)
     start = time.perf_counter()
     generations, extra = None, {}

@@ -18,7 +18,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from .batching import pad_batch, to_device
-from .inference import accuracy, frozen_features, grow_batch_size, head_logits
+from .inference import dev_metrics, frozen_features, grow_batch_size, head_logits
 from .methods import Method
 from .modeling import HeadClassifier, autocast, load_backbone, prepare_for_training
 from .runs import RunData, load_features
@@ -45,12 +45,13 @@ def train_head_frozen(
 
     def dev_accuracy(step: int) -> dict[str, float]:
         with torch.no_grad():
-            return {"dev_accuracy": accuracy(head(dev_x).numpy(), data.dev["label"])}
+            return dev_metrics(head(dev_x).numpy(), data.dev["label"])
 
     loss = classification_loss(lambda m, b: m(train_x[b]), data.train["label"], torch.device("cpu"))
     result = train_loop(
         head, loss, len(data.train), ctx.settings, ctx.seed,
-        dev_accuracy if len(dev_x) else None, ctx.log, accelerator=ctx.accelerator,
+        dev_accuracy if ctx.evaluate_dev and len(dev_x) else None, ctx.log,
+        accelerator=ctx.accelerator,
     )  # fmt: skip
     return head, result
 
@@ -72,7 +73,7 @@ def train_head_full(
 
     def dev_accuracy(step: int) -> dict[str, float]:
         scores = head_logits(model, dev_ids, pad, ctx.eval_batch_size, device, dtype, False)
-        return {"dev_accuracy": accuracy(scores, data.dev["label"])}
+        return dev_metrics(scores, data.dev["label"])
 
     result = train_loop(
         model,
@@ -80,7 +81,7 @@ def train_head_full(
         len(data.train),
         ctx.settings,
         ctx.seed,
-        dev_accuracy if dev_ids else None,
+        dev_accuracy if ctx.evaluate_dev and dev_ids else None,
         ctx.log,
         lengths=[len(ids) for ids in train_ids],
         accelerator=ctx.accelerator,

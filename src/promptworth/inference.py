@@ -38,9 +38,17 @@ def grow_batch_size(
     return best
 
 
-def accuracy(scores: np.ndarray, labels) -> float:
-    """Accuracy of the argmax of (examples, classes) scores: dev accuracy during training."""
-    return float((np.asarray(scores).argmax(axis=1) == np.asarray(labels)).mean())
+def dev_metrics(scores: np.ndarray, labels) -> dict[str, float]:
+    """Dev accuracy (argmax of the (examples, classes) scores) and dev loss: the cross-entropy of
+    the classes' softmax, i.e. head logits, or label-word log-likelihoods renormalised over the
+    labels. The loss breaks ties between checkpoints of equal accuracy."""
+    scores, labels = np.asarray(scores, dtype=np.float64), np.asarray(labels)
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return {
+        "dev_accuracy": float((scores.argmax(axis=1) == labels).mean()),
+        "dev_loss": float(-log_probs[np.arange(len(labels)), labels].mean()),
+    }
 
 
 def _progress(total: int, desc: str, enabled: bool) -> tqdm:

@@ -18,9 +18,12 @@ from transformers import (
 from .io import resolve_package_path
 
 
-def pick_device(gpu: int | None = None) -> tuple[torch.device, torch.dtype | None]:
-    """CUDA when present (bf16 autocast where the card supports it), else CPU in float32. `gpu`
-    picks a card by index (runtime.gpu: pins a queued experiment to one GPU)."""
+def pick_device(
+    gpu: int | None = None, cpu_bf16: bool = False
+) -> tuple[torch.device, torch.dtype | None]:
+    """CUDA when present (bf16 autocast where the card supports it), else the CPU: float32, or
+    bf16 autocast with `cpu_bf16` (train.cpu_bf16 / eval.cpu_bf16: faster on CPUs with AVX-512
+    BF16 or AMX, bench/bench_bf16.py). `gpu` picks a card by index (runtime.gpu)."""
     if torch.cuda.is_available():
         # cuDNN's fused attention plans a graph for every new sequence shape (~4 ms of CPU per
         # call, measured on an H100 with gpt2-small); with dynamic padding every batch has a new
@@ -32,7 +35,7 @@ def pick_device(gpu: int | None = None) -> tuple[torch.device, torch.dtype | Non
         if gpu is not None:
             torch.cuda.set_device(device)
         return device, dtype
-    return torch.device("cpu"), None
+    return torch.device("cpu"), torch.bfloat16 if cpu_bf16 else None
 
 
 def autocast(device: torch.device, dtype: torch.dtype | None):

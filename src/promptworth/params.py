@@ -129,14 +129,24 @@ class TrainParams:
     compile: bool
     gradient_checkpointing: bool
     num_processes: int
+    cpu_bf16: bool  # bf16 autocast on a CPU (on CUDA it is on wherever the card supports it)
+
+
+@dataclass(frozen=True)
+class LearningRate:
+    """Peak rate of the LM (or of the only trained part) and of head_full's fresh head."""
+
+    lm: float
+    head: float | None = None
 
 
 @dataclass(frozen=True)
 class MethodParams:
     """One method's own settings (methods.<name>); fields a method has no use for stay None."""
 
-    learning_rate: float | None = None  # the LM's (or the only trained part's) peak rate
-    head_learning_rate: float | None = None  # head_full's fresh head
+    # Candidate learning rates: one trains the run once; several train it once per candidate
+    # and keep the one with the best dev accuracy (chosen on dev rows only).
+    learning_rates: tuple[LearningRate, ...] = ()
     generate: bool = False  # also read greedy generations through the verbalisers
     label_words: tuple[str, ...] | None = None  # prompt_null's targets
     lora_rank: int | None = None
@@ -151,7 +161,7 @@ class MethodParams:
 class BertScoreParams:
     model: str
     num_layers: int
-    threshold: float
+    threshold: float | None  # None: the a priori rule of verbalise.bertscore_threshold
 
 
 @dataclass(frozen=True)
@@ -161,6 +171,7 @@ class EvalParams:
     verbalisers: tuple[str, ...]
     rouge_threshold: float
     bertscore: BertScoreParams
+    cpu_bf16: bool  # bf16 autocast on a CPU for features, scoring and generation
 
 
 @dataclass(frozen=True)
@@ -169,6 +180,8 @@ class ReportParams:
     accuracy_levels: int
     baseline: str
     prompt_reading: str
+    bootstrap_resamples: int
+    bootstrap_seed: int
 
 
 @dataclass(frozen=True)
@@ -404,6 +417,7 @@ def _train(s: _Section) -> TrainParams:
         compile=s.bool_("compile"),
         gradient_checkpointing=s.bool_("gradient_checkpointing"),
         num_processes=s.int_("num_processes", 1),
+        cpu_bf16=s.bool_("cpu_bf16"),
     )
 
 
@@ -417,20 +431,7 @@ def _method(s: _Section, name: str, num_labels: int) -> MethodParams:
     allowed: set[str] = set()
     if spec.is_trained:
         allowed.add("learning_rate")
-        if spec.trains == "head+lm" and isinstance(m.raw.get("learning_rate"), dict):
-            # The pretrained LM and the freshly initialised head need very different steps.
-            rates = m.section("learning_rate")
-            unknown = set(rates.raw) - {"backbone", "head"}
-            if unknown:
-                raise m.fail(
-                    "learning_rate", f"takes only 'backbone' and 'head', got {sorted(unknown)}"
-                )
-            values["learning_rate"] = rates.float_("backbone", *LEARNING_RATE_RANGE)
-            values["head_learning_rate"] = rates.float_("head", *LEARNING_RATE_RANGE)
-        else:
-            values["learning_rate"] = m.float_("learning_rate", *LEARNING_RATE_RANGE)
-            if spec.trains == "head+lm":
-                values["head_learning_rate"] = values["learning_rate"]
+        values["learning_rates"] = _learning_rates(m, spec.trains == "head+lm")
     if spec.family == "prompt":
         allowed.add("generate")
         values["generate"] = m.bool_("generate")
@@ -456,6 +457,38 @@ def _method(s: _Section, name: str, num_labels: int) -> MethodParams:
     return MethodParams(**values)
 
 
+def _rates(s: _Section, name: str) -> list[float]:
+    """A rate or a list of candidate rates, each in LEARNING_RATE_RANGE."""
+    raw = s._get(name)
+    if not isinstance(raw, list):
+        return [s.float_(name, *LEARNING_RATE_RANGE)]
+    values = s.list_(name)
+    low, high = LEARNING_RATE_RANGE
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, int | float) or not low <= v <= high:
+            raise s.fail(name, f"must hold numbers in [{low}, {high}], got {v!r} in {values}")
+    return [float(v) for v in values]
+
+
+def _learning_rates(m: _Section, with_head: bool) -> tuple[LearningRate, ...]:
+    """learning_rate: a number, or a list of candidates; head_full also takes {backbone, head}
+    (the pretrained LM and its freshly initialised head need very different steps), each a
+    number or a list: every combination is a candidate."""
+    if with_head and isinstance(m.raw.get("learning_rate"), dict):
+        rates = m.section("learning_rate")
+        unknown = set(rates.raw) - {"backbone", "head"}
+        if unknown:
+            raise m.fail(
+                "learning_rate", f"takes only 'backbone' and 'head', got {sorted(unknown)}"
+            )
+        return tuple(
+            LearningRate(lm, head)
+            for lm in _rates(rates, "backbone")
+            for head in _rates(rates, "head")
+        )
+    return tuple(LearningRate(lm, lm if with_head else None) for lm in _rates(m, "learning_rate"))
+
+
 def _eval(s: _Section) -> EvalParams:
     bs = s.section("bertscore")
     return EvalParams(
@@ -464,8 +497,11 @@ def _eval(s: _Section) -> EvalParams:
         verbalisers=s.choices("verbalisers", VERBALISERS),
         rouge_threshold=s.float_("rouge_threshold", 0.0, 1.0),
         bertscore=BertScoreParams(
-            bs.str_("model"), bs.int_("num_layers", 1), bs.float_("threshold", -1.0, 1.0)
+            bs.str_("model"),
+            bs.int_("num_layers", 1),
+            None if bs._get("threshold") is None else bs.float_("threshold", -1.0, 1.0),
         ),
+        cpu_bf16=s.bool_("cpu_bf16"),
     )
 
 
@@ -492,7 +528,12 @@ def _report(s: _Section, grid: GridParams) -> ReportParams:
             f"({main!r}) is not run by any family: the grid's patterns are {sorted(patterned)}",
         )
     return ReportParams(
-        main if patterned else None, s.int_("accuracy_levels", 2), baseline, reading
+        main if patterned else None,
+        s.int_("accuracy_levels", 2),
+        baseline,
+        reading,
+        s.int_("bootstrap_resamples", 1),
+        s.int_("bootstrap_seed", 0),
     )
 
 

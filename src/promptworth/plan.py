@@ -130,21 +130,14 @@ def describe(costs: Sequence[RunCost], shared: float, throughput: Throughput) ->
         detail = f"sizes {sizes[0]}..{sizes[-1]}" if sizes else "no training data"
         if mine[0].run.spec.is_trained:
             detail += f", {min(c.steps for c in mine)}..{max(c.steps for c in mine)} steps"
-        lines.append(f"  {method:<14} {len(mine):>4} runs  {detail:<36} ~{_duration(hours)}")
+            detail += f", {min(c.epochs for c in mine):.1f}+ epochs"
+        lines.append(f"  {method:<14} {len(mine):>4} runs  {detail:<50} ~{_duration(hours)}")
     total = (sum(c.seconds for c in costs) + shared) / 3600
     lines.append(
         f"estimated {_duration(total)} on {throughput.device} ({throughput.machine}; "
         "bench/throughput.json) before cached stages are skipped; stop now (Ctrl-C) if that is "
         "more than you meant. README 'Which command' lists smaller presets."
     )
-    short = [c for c in costs if c.run.spec.is_trained and c.examples < c.run.size]
-    if short:
-        first = short[0]
-        lines.append(
-            f"warning: {len(short)} runs see fewer training examples than their subset holds "
-            f"(e.g. {first.run.name}: {first.examples} of {first.run.size}); raise "
-            "train.max_steps or train.batch_size so every point of the curve sees its data"
-        )
     return lines
 
 

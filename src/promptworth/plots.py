@@ -1,4 +1,10 @@
-"""The learning-curve picture: test accuracy against training points, per method and reading."""
+"""The learning-curve picture: the headline pair as Le Scao & Rush draw it, then every method in
+small panels by family.
+
+Top: the prompt and its baseline, each run as a dot, each method's curve (best run per size, made
+monotone: what the data advantage measures), the gap between them shaded and labelled with the
+advantage and its error bars. Below: one panel per family, mean +- 1 std over seeds per reading.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +12,76 @@ from pathlib import Path
 
 import pandas as pd
 
+from .advantage import accuracy_levels, envelope, points_needed
 from .io import atomic_path
 from .methods import METHODS
 
-# Readings drawn in the learning-curve plot (every reading is in the tables).
+# Readings drawn in the family panels (every reading is in the tables).
 PLOT_READINGS = ("argmax", "rank", "rank_cal")
 
 
-def plot_learning_curves(curves: pd.DataFrame, path: str | Path, title: str) -> None:
-    """Accuracy against training points (log x): mean line and a +-1 std band over seeds, for
-    the readings in PLOT_READINGS; methods without training data as horizontal lines."""
+def _headline_panel(ax, curves: pd.DataFrame, prompt: str, baseline: str, result: dict | None):
+    colours = {prompt: "tab:blue", baseline: "tab:orange"}
+    shapes = {}
+    for series, colour in colours.items():
+        runs = curves[curves["series"] == series]
+        if runs.empty:
+            continue
+        ax.scatter(runs["size"], runs["accuracy"], color=colour, alpha=0.45, s=18, zorder=3)
+        sizes, accs = envelope(runs)
+        ax.step(sizes, accs, where="post", color=colour, alpha=0.25, linewidth=1)
+        ax.plot(sizes, accs, color=colour, linewidth=2, label=f"{series} (best run per size)")
+        shapes[series] = (sizes, accs)
+    if len(shapes) == 2:
+        (ps, pa), (hs, ha) = shapes[prompt], shapes[baseline]
+        low, high = max(pa[0], ha[0]), min(pa[-1], ha[-1])
+        if low < high:
+            levels = accuracy_levels(low, high, 200)
+            left, right = points_needed(ps, pa, levels), points_needed(hs, ha, levels)
+            ax.fill_betweenx(levels, left, right, color="tab:green", alpha=0.18, zorder=1)
+    if result and result.get("advantage") is not None:
+        text = f"data advantage: {result['advantage']:.0f} points"
+        if result.get("loo_std") is not None:
+            text += f" +- {result['loo_std']:.0f} (leave one run out)"
+        boot = result.get("bootstrap")
+        if boot and boot.get("low") is not None:
+            text += f"\n95% bootstrap interval over runs: [{boot['low']:.0f}, {boot['high']:.0f}]"
+        ax.text(0.02, 0.97, text, transform=ax.transAxes, va="top", fontsize=9,
+                bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "tab:green"})  # fmt: skip
+    ax.set_xscale("log")
+    ax.set_xlabel("training points (log scale)")
+    ax.set_ylabel("test accuracy")
+    ax.legend(fontsize=8, loc="lower right")
+
+
+def _family_panel(ax, curves: pd.DataFrame, family: str, palette) -> None:
+    import seaborn as sns
+
+    rows = curves[curves["method"].map(lambda m: METHODS[m].family in family.split("+"))]
+    rows = rows[rows["reading"].isin(PLOT_READINGS)]
+    flat = rows[rows["method"].map(lambda m: not METHODS[m].uses_training_data)]
+    rows = rows[~rows.index.isin(flat.index)]
+    if not rows.empty:
+        sns.lineplot(data=rows, x="size", y="accuracy", hue="series", marker="o", errorbar="sd",
+                     palette=palette, ax=ax)  # fmt: skip
+    for (series, g), style in zip(flat.groupby("series"), (":", "-.", "--"), strict=False):
+        ax.axhline(g["accuracy"].mean(), linestyle=style, color="grey", linewidth=1, label=series)
+    ax.set_xscale("log")
+    ax.set_title(family.replace("+", " and "), fontsize=10)
+    ax.set_xlabel("training points")
+    ax.set_ylabel("test accuracy")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=7, loc="lower right")
+
+
+def plot_learning_curves(
+    curves: pd.DataFrame,
+    path: str | Path,
+    title: str,
+    headline: tuple[str, str],
+    result: dict | None,
+) -> None:
+    """The headline pair on top; below, a panel per family present (mean +- 1 std over seeds)."""
     import matplotlib
 
     matplotlib.use("Agg")  # headless: no display on CI or GPU servers
@@ -23,30 +89,19 @@ def plot_learning_curves(curves: pd.DataFrame, path: str | Path, title: str) -> 
     import seaborn as sns
 
     sns.set_theme(style="whitegrid")
-    fig, ax = plt.subplots(figsize=(11, 5.5))
-    shown = curves[curves["reading"].isin(PLOT_READINGS)]
-    no_data = shown["method"].map(lambda m: not METHODS[m].uses_training_data)
-    flat, shown = shown[no_data], shown[~no_data]
-    sns.lineplot(
-        data=shown,
-        x="size",
-        y="accuracy",
-        hue="series",
-        style="method",
-        markers=True,
-        dashes=False,
-        errorbar="sd",
-        ax=ax,
-    )
-    for (series, g), style in zip(flat.groupby("series"), (":", "-.", "--"), strict=False):
-        ax.axhline(g["accuracy"].mean(), linestyle=style, color="grey", linewidth=1, label=series)
-    ax.set_xscale("log")
-    ax.set_xlabel("training points (log scale)")
-    ax.set_ylabel("test accuracy")
-    ax.set_title(title)
-    # Outside the axes: with a dozen series, any corner inside hides some curve's end.
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
+    present = {METHODS[m].family for m in curves["method"].unique()}
+    families = [
+        f for f in ("head", "prompt", "icl_zero+icl_few") if present & set(f.split("+"))
+    ]  # fmt: skip
+    columns = max(len(families), 1)
+    fig = plt.figure(figsize=(4.2 * columns, 9))
+    grid = fig.add_gridspec(2, columns, height_ratios=[1.35, 1])
+    _headline_panel(fig.add_subplot(grid[0, :]), curves, *headline, result)
+    palettes = ("Oranges_d", "Blues_d", "Greens_d")
+    for k, family in enumerate(families):
+        _family_panel(fig.add_subplot(grid[1, k]), curves, family, palettes[k % len(palettes)])
+    fig.suptitle(f"{title}: {headline[0]} vs {headline[1]}")
     fig.tight_layout()
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=120, metadata={"Software": None})  # no version stamp: reproducible
+        fig.savefig(tmp, dpi=110, metadata={"Software": None})  # no version stamp: reproducible
     plt.close(fig)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from torch import nn
 
-from .inference import accuracy, rank_classify
+from .inference import dev_metrics, rank_classify
 from .methods import Method
 from .modeling import autocast, load_causal_lm, prepare_for_training
 from .params import MethodParams
@@ -81,7 +81,7 @@ def train_prompt(
         scores = rank_classify(
             model, dev_prompts, label_ids, pad, ctx.eval_batch_size, device, dtype, progress=False
         )
-        return {"dev_accuracy": accuracy(scores, data.dev["label"])}
+        return dev_metrics(scores, data.dev["label"])
 
     loss = lm_target_loss(prompt_ids, target_ids, pad, device, lambda: autocast(device, dtype))
     result = train_loop(
@@ -90,7 +90,7 @@ def train_prompt(
         len(data.train),
         ctx.settings,
         ctx.seed,
-        dev_accuracy if dev_prompts else None,
+        dev_accuracy if ctx.evaluate_dev and dev_prompts else None,
         ctx.log,
         lengths=[len(p) + len(t) for p, t in zip(prompt_ids, target_ids, strict=True)],
         accelerator=ctx.accelerator,

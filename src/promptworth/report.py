@@ -13,7 +13,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .advantage import data_advantage_with_error
+from .advantage import (
+    advantage_bound,
+    bootstrap_interval,
+    data_advantage,
+    leave_one_run_out,
+)
 from .io import read_json
 from .methods import METHODS, Run
 
@@ -28,6 +33,8 @@ CURVE_COLUMNS = [
     "macro_f1",
     "none_rate",
     "n",
+    "dev_rows",  # labelled dev rows the run's choices read (early stopping, learning rate)
+    "labelled_rows",  # the point's labelled budget: training rows + dev_rows
 ]
 # What each run cost: deterministic counts (train.json, metrics.json) and measured ones (logs).
 COUNT_COLUMNS = [
@@ -46,13 +53,15 @@ MEASURED_COLUMNS = [
 COST_COLUMNS = COUNT_COLUMNS + MEASURED_COLUMNS
 
 
-def collect_runs(eval_dir: str | Path, runs: Iterable[Run]) -> pd.DataFrame:
+def collect_runs(eval_dir: str | Path, runs: Iterable[Run], runs_dir: Path) -> pd.DataFrame:
     """One row per run and reading, for exactly the runs the grid asks for (folders of earlier
     experiments are ignored; a missing run is an error naming it). icl_zero, which uses no
     training data, sits at size 0."""
     rows = []
     for run in runs:
         scores = read_json(Path(eval_dir) / run.name / "metrics.json")
+        trained = read_json(runs_dir / run.name / "train.json") if run.spec.is_trained else {}
+        dev_rows = trained.get("dev_rows_used", 0)
         for reading, s in scores["readings"].items():
             rows.append(
                 {
@@ -66,6 +75,8 @@ def collect_runs(eval_dir: str | Path, runs: Iterable[Run]) -> pd.DataFrame:
                     "macro_f1": s["macro_f1"],
                     "none_rate": s["none_rate"],
                     "n": s["n"],
+                    "dev_rows": dev_rows,
+                    "labelled_rows": run.training_points + dev_rows,
                 }
             )
     return pd.DataFrame(rows, columns=CURVE_COLUMNS)
@@ -89,6 +100,7 @@ def collect_cost(runs: Iterable[Run], runs_dir: Path, eval_dir: Path, train_logs
                 "trainable_parameters": trained.get("trainable_parameters", 0),
                 "train_steps": trained.get("steps", 0),
                 "chosen_step": trained.get("chosen_step", 0),
+                "epochs_kept": trained.get("epochs_at_chosen_step", 0.0),
                 "train_tokens": trained.get("train_tokens", 0),
                 "eval_tokens": scores.get("eval_tokens"),
                 "train_seconds": train_cost.get("train_seconds", 0.0),
@@ -148,19 +160,48 @@ def comparisons(series: Sequence[str]) -> list[tuple[str, str]]:
     return pairs
 
 
-def advantages(curves: pd.DataFrame, levels: int) -> dict[str, dict[str, float]]:
-    """Data advantage (with leave-one-run-out std), in points and in log space, of each pair in
-    `comparisons`, on the main pattern's runs (`curves` holds only those)."""
-    out = {}
+def advantage_of(p_runs: pd.DataFrame, b_runs: pd.DataFrame, levels: int, boot: tuple) -> dict:
+    """One comparison: the advantage with Le Scao & Rush's leave-one-run-out std (every pair of
+    left-out runs named), a percentile bootstrap interval over runs, a bound where the curves
+    share no accuracy range, and the same in log space (k in "n points match k x n")."""
+    value = data_advantage(p_runs, b_runs, levels)
+    loo = leave_one_run_out(p_runs, b_runs, levels)
+    log = data_advantage(p_runs, b_runs, levels, log_space=True)
+    log_loo = leave_one_run_out(p_runs, b_runs, levels, log_space=True)
+    interval = bootstrap_interval(p_runs, b_runs, levels, *boot)
+    return {
+        "advantage": _finite(value),
+        "loo_std": _finite(loo["std"]),
+        "bootstrap": {
+            "low": _finite(interval["low"]),
+            "high": _finite(interval["high"]),
+            "confidence": interval["confidence"],
+            "resamples": interval["resamples"],
+            "undefined_resamples": interval["undefined_resamples"],
+        },
+        "bound": advantage_bound(p_runs, b_runs) if value != value else None,
+        "runs": [int(p_runs["seed"].nunique()), int(b_runs["seed"].nunique())],
+        "leave_one_run_out": [
+            {"left_out": pair["left_out"], "advantage": _finite(pair["advantage"])}
+            for pair in loo["pairs"]
+        ],
+        "loo_undefined": loo["undefined_pairs"],
+        "log10_ratio": _finite(log),
+        "log10_ratio_loo_std": _finite(log_loo["std"]),
+        "ratio": _finite(10**log),
+    }
+
+
+def advantages(
+    curves: pd.DataFrame, levels: int, resamples: int = 1000, seed: int = 0
+) -> dict[str, dict]:
+    """The data advantage of each pair in `comparisons`, on the main pattern's runs (`curves`
+    holds only those): see advantage_of."""
     by_series = {name: g.reset_index(drop=True) for name, g in curves.groupby("series")}
-    for p_series, b_series in comparisons(list(by_series)):
-        p_runs, b_runs = by_series[p_series], by_series[b_series]
-        res = data_advantage_with_error(p_runs, b_runs, levels)
-        log = data_advantage_with_error(p_runs, b_runs, levels, log_space=True)
-        res["log10_ratio"], res["log10_ratio_loo_std"] = log["advantage"], log["loo_std"]
-        res["ratio"] = 10 ** log["advantage"]
-        out[f"{p_series} vs {b_series}"] = {k: _finite(v) for k, v in res.items()}
-    return out
+    return {
+        f"{p} vs {b}": advantage_of(by_series[p], by_series[b], levels, (resamples, seed))
+        for p, b in comparisons(list(by_series))
+    }
 
 
 def pattern_spread(curves: pd.DataFrame, main_pattern: str | None) -> dict:
@@ -201,12 +242,39 @@ def format_cell(cell: dict | None) -> str:
     return text
 
 
-def _headline_value(res: dict | None) -> str:
+def advantage_text(res: dict | None) -> str:
+    """`354.3 points +- 214.4 (leave one run out), 95% bootstrap [62, 640]`, or the bound."""
     if res is None:
-        return " (not computed: the grid lacks one of the two methods)."
+        return "not computed: the grid lacks one of the two methods"
     if res["advantage"] is None:
-        return " (undefined: the two curves share no accuracy range)."
-    return f": {res['advantage']:.1f} points +- {res['loo_std']:.1f}."
+        bound = res.get("bound") or {}
+        if "at_least" in bound:
+            return (
+                f"at least {bound['at_least']:.0f} points: the prompt's smallest size already "
+                "matches the baseline's best run (the curves share no accuracy range)"
+            )
+        if "at_most" in bound:
+            return f"at most {bound['at_most']:.0f} points (the curves share no accuracy range)"
+        return "undefined: the two curves share no accuracy range"
+    text = f"{res['advantage']:.1f} points"
+    if res["loo_std"] is not None:
+        text += f" +- {res['loo_std']:.1f} (leave one run out)"
+    boot = res.get("bootstrap") or {}
+    if boot.get("low") is not None:
+        text += (
+            f", {boot['confidence']:.0%} bootstrap interval [{boot['low']:.0f}, {boot['high']:.0f}]"
+        )
+    return text
+
+
+def labelled_budget(curves: pd.DataFrame) -> pd.DataFrame:
+    """Per method and size: training rows, dev rows its choices read, and their sum."""
+    runs = curves.drop_duplicates(["method", "size", "seed"])
+    return (
+        runs.groupby(["method", "size"], sort=True)[["dev_rows", "labelled_rows"]]
+        .max()
+        .reset_index()
+    )
 
 
 def render_markdown(
@@ -216,6 +284,7 @@ def render_markdown(
     n_test: int,
     cost: pd.DataFrame | None = None,
     spread: dict | None = None,
+    budget: pd.DataFrame | None = None,
 ) -> str:
     """The human report: accuracy table (mean +- std over seeds) and the data advantages."""
     sizes = sorted({int(s) for series in summary.values() for s in series})
@@ -239,26 +308,63 @@ def render_markdown(
         "",
         "Average horizontal gap between the curves over the accuracy range both reach (Le Scao &",
         "Rush 2021): how many more training points the baseline (right of 'vs') needs to match",
-        "the prompt side. Negative: the baseline needs fewer. +- is the leave-one-run-out standard",
-        "deviation; empty: the curves share no accuracy range.",
+        "the prompt side. Each curve is the best run per size, made monotone; the gap is averaged",
+        "over accuracy levels spread inside the shared range (both ends excluded). Negative: the",
+        "baseline needs fewer. Error bars over whole runs (a run: one seed's points): +- is Le",
+        "Scao & Rush's leave-one-run-out std (one run of each method left out at the same time,",
+        "every pair, np.std with ddof=0; the pairs are named in metrics/summary.json), and a",
+        "percentile bootstrap interval (each method's runs resampled with replacement). Where the",
+        "curves share no accuracy range the advantage is undefined; a bound is given instead.",
         "",
-        f"Headline: **{headline}**" + _headline_value(advantage.get(headline)),
+        f"Headline: **{headline}**: " + advantage_text(advantage.get(headline)) + ".",
         "",
         "In log space: the prompt at n points matches the head at k x n points (k averaged as",
-        "log10 k over the same accuracy levels; +- is the LOO std of log10 k).",
+        "log10 k over the same accuracy levels; +- is the leave-one-run-out std of log10 k).",
         "",
-        "| comparison | points saved | +- LOO std | k (log space) | +- LOO std of log10 k |",
-        "|---|---|---|---|---|",
+        "| comparison | points saved | +- LOO std | 95% bootstrap | runs | k (log space) "
+        "| +- LOO std of log10 k |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, res in advantage.items():
         mark = "**" if name == headline else ""
+        boot = res.get("bootstrap") or {}
+        saved = "" if res["advantage"] is None else f"{res['advantage']:.1f}"
+        if res["advantage"] is None and res.get("bound"):
+            bound = res["bound"]
+            saved = (
+                f">= {bound['at_least']:.0f}"
+                if "at_least" in bound
+                else (f"<= {bound['at_most']:.0f}")
+            )
         cells = [
-            "" if res["advantage"] is None else f"{res['advantage']:.1f}",
+            saved,
             "" if res["loo_std"] is None else f"{res['loo_std']:.1f}",
+            "" if boot.get("low") is None else f"[{boot['low']:.0f}, {boot['high']:.0f}]",
+            " / ".join(map(str, res.get("runs", []))),
             "" if res.get("ratio") is None else f"{res['ratio']:.2f}",
             "" if res.get("log10_ratio_loo_std") is None else f"{res['log10_ratio_loo_std']:.3f}",
         ]
         lines.append(f"| {mark}{name}{mark} | " + " | ".join(cells) + " |")
+    if budget is not None and len(budget):
+        uses_dev = budget[budget["dev_rows"] > 0]
+        lines += ["", "## Labelled data per point", ""]
+        if uses_dev.empty:
+            lines.append(
+                "No run read dev rows for any choice (fixed steps, one learning rate): each "
+                "point's labelled budget is its training rows, the x axis."
+            )
+        else:
+            lines += [
+                "Dev rows that a run's choices read (early stopping, a learning rate picked on",
+                "dev accuracy) are labelled data too; beside each point's training rows:",
+                "",
+                "| method | training rows | dev rows used | labelled rows |",
+                "|---|---|---|---|",
+            ]
+            for row in uses_dev.itertuples(index=False):
+                lines.append(
+                    f"| {row.method} | {row.size} | {row.dev_rows} | {row.labelled_rows} |"
+                )
     if spread:
         lines += [
             "",
@@ -291,8 +397,9 @@ def render_markdown(
             "features stage.",
             "",
             "| method | pattern | size | accuracy | trainable params | steps | kept step "
-            "| train tokens | eval tokens | train s | train peak MiB | eval s | eval peak MiB |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+            "| epochs (kept) | train tokens | eval tokens | train s | train peak MiB | eval s "
+            "| eval peak MiB |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for row in cost.itertuples(index=False):
             acc = _main_accuracy(summary, row.method, str(row.size))

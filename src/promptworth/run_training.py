@@ -1,8 +1,11 @@
 """Train one run of the head or prompt family and write what it produced.
 
 Writes data/runs/<run>/ (the checkpoint the method table names, and train.json) and
-data/logs/train/<run>/ (DVCLive curves, cost.json). With several processes (DDP), every process
-trains its shard and only the main one writes.
+data/logs/train/<run>/ (DVCLive curves, cost.json). With several candidate learning rates the
+run trains once per candidate, from the same seed, and keeps the one with the best dev accuracy
+(ties: lower dev loss, then the later candidate): every choice is made on dev rows, and
+train.json records them all. With several processes (DDP), every process trains its shard and
+only the main one writes.
 """
 
 from __future__ import annotations
@@ -14,39 +17,52 @@ from .heads import save_head, train_head
 from .io import atomic_path, write_json
 from .methods import Run
 from .modeling import RuntimeOptions, load_tokenizer, peak_memory_mib, pick_device
-from .params import Params
+from .params import LearningRate, Params
 from .paths import MODEL, RUNS, TRAIN_LOGS
 from .prompt_training import save_prompt_model, train_prompt
 from .records import TrainLog, run_identity, write_cost
 from .runs import load_run_data
-from .training import TrainContext, TrainSettings, num_training_steps
+from .training import TrainContext, TrainResult, TrainSettings, num_training_steps
 
 
 def count_trainable(model) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-def train_settings(run: Run, params: Params) -> TrainSettings:
+def train_settings(run: Run, params: Params, rate: LearningRate) -> TrainSettings:
     """The shared training settings with the run's own step budget and learning rates."""
-    t, m = params.train, params.methods[run.method]
+    t = params.train
     return TrainSettings(
         num_training_steps(run.size, t.batch_size, t.epochs, t.min_steps, t.max_steps),
         t.batch_size,
-        m.learning_rate,
+        rate.lm,
         t.weight_decay,
         t.warmup_ratio,
         t.group_by_length,
         eval_interval=t.early_stopping.eval_interval,
         patience=t.early_stopping.patience,
         min_steps=t.min_steps,
-        head_learning_rate=m.head_learning_rate,
+        head_learning_rate=rate.head,
     )
+
+
+def dev_rows_used(params: Params, candidates: int, dev_rows: int) -> int:
+    """Labelled dev rows a run's choices read (its budget beside its training rows): all of
+    them when dev accuracy picks a step (early stopping) or a learning rate; none otherwise."""
+    chooses = params.train.early_stopping.patience is not None or candidates > 1
+    return dev_rows if chooses else 0
+
+
+def selection_key(result: TrainResult) -> tuple[float, float]:
+    """How candidates compare: dev accuracy at the kept step, then lower dev loss."""
+    kept = result.kept_evaluation
+    return (kept.get("dev_accuracy", 0.0), -kept.get("dev_loss", 0.0))
 
 
 def train_run(run: Run, params: Params, accelerator) -> None:
     spec, t = run.spec, params.train
     is_main = accelerator.is_main_process
-    device, dtype = pick_device(params.gpu)
+    device, dtype = pick_device(params.gpu, t.cpu_bf16)
     if accelerator.num_processes > 1:
         device = accelerator.device
     pattern = params.pattern_for(run) if spec.reads_pattern else None
@@ -56,12 +72,13 @@ def train_run(run: Run, params: Params, accelerator) -> None:
         pattern.template if pattern else None,
         pattern.label_words if pattern else (),
     )
-    settings = train_settings(run, params)
+    rates = params.methods[run.method].learning_rates
+    steps = train_settings(run, params, rates[0]).steps
     if is_main:
         print(
-            f"{run.name}: {len(data.train)} examples, up to {settings.steps} steps of "
-            f"{settings.batch_size} on {device} x{accelerator.num_processes} "
-            f"(bf16: {dtype is not None})"
+            f"{run.name}: {len(data.train)} examples, {steps} steps of {t.batch_size} on "
+            f"{device} x{accelerator.num_processes} (bf16: {dtype is not None}), "
+            f"{len(rates)} learning rate(s)"
         )
     with ExitStack() as stack:
         # Only the main process writes; the others only take part in training.
@@ -70,48 +87,57 @@ def train_run(run: Run, params: Params, accelerator) -> None:
         if is_main:
             run_dir.mkdir()
             log_dir.mkdir()
-        log = TrainLog(log_dir)
-        ctx = TrainContext(
-            model_dir=MODEL,
-            tokenizer=load_tokenizer(MODEL),
-            settings=settings,
-            seed=run.seed,
-            device=device,
-            dtype=dtype,
-            eval_batch_size=t.eval_batch_size,
-            options=RuntimeOptions(t.compile, t.gradient_checkpointing),
-            log=log,
-            accelerator=accelerator,
-        )
+        tokenizer = load_tokenizer(MODEL)
         start = time.perf_counter()
-        if spec.family == "head":
-            model, result = train_head(spec, data, len(params.data.label_names), ctx)
-        else:
-            settings_m = params.methods[run.method]
-            model, result = train_prompt(spec, data, pattern.label_words, settings_m, ctx)
+        best, tried = None, []
+        for k, rate in enumerate(rates):
+            log = TrainLog(log_dir / f"lr-{k}" if log_dir and len(rates) > 1 else log_dir)
+            ctx = TrainContext(
+                model_dir=MODEL,
+                tokenizer=tokenizer,
+                settings=train_settings(run, params, rate),
+                seed=run.seed,
+                device=device,
+                dtype=dtype,
+                eval_batch_size=t.eval_batch_size,
+                options=RuntimeOptions(t.compile, t.gradient_checkpointing),
+                log=log,
+                accelerator=accelerator,
+                evaluate_dev=dev_rows_used(params, len(rates), len(data.dev)) > 0,
+            )
+            if spec.family == "head":
+                model, result = train_head(spec, data, len(params.data.label_names), ctx)
+            else:
+                model, result = train_prompt(
+                    spec, data, pattern.label_words, params.methods[run.method], ctx
+                )
+            log.close({"steps": result.steps_run, "chosen_step": result.chosen_step})
+            tried.append({"learning_rate": rate.lm, "head_learning_rate": rate.head,
+                          **_summary(result)})  # fmt: skip
+            if best is None or selection_key(result) >= selection_key(best[1]):
+                best = (model.cpu() if is_main else model, result, k)
+            del model
         seconds = time.perf_counter() - start
         if not is_main:
             return
-        model = model.cpu()
+        model, result, chosen = best
         (save_head if spec.family == "head" else save_prompt_model)(spec, model, run_dir)
         write_json(
             run_dir / "train.json",
             {
                 **run_identity(run),
-                "planned_steps": settings.steps,
-                "steps": result.steps_run,
-                "chosen_step": result.chosen_step,
-                "stopped_early": result.stopped_early,
-                "examples_seen": result.examples_seen,
+                "planned_steps": steps,
+                **_summary(result),
                 "epochs": round(result.examples_seen / len(data.train), 3),
-                "examples_at_chosen_step": result.examples_at_chosen,
                 "epochs_at_chosen_step": round(result.examples_at_chosen / len(data.train), 3),
-                "train_tokens": result.train_tokens,
+                "learning_rate": rates[chosen].lm,
+                "head_learning_rate": rates[chosen].head,
+                "learning_rate_candidates": tried,
+                "dev_rows_used": dev_rows_used(params, len(rates), len(data.dev)),
                 "trainable_parameters": count_trainable(model),
                 "history": result.history,
             },
         )
-        log.close({"steps": result.steps_run, "chosen_step": result.chosen_step})
         write_cost(
             log_dir / "cost.json",
             train_seconds=seconds,
@@ -120,6 +146,20 @@ def train_run(run: Run, params: Params, accelerator) -> None:
             processes=accelerator.num_processes,
         )
     print(
-        f"{run.name}: trained in {seconds:.1f}s, {result.steps_run}/{settings.steps} steps, "
-        f"kept step {result.chosen_step}"
+        f"{run.name}: trained in {seconds:.1f}s, {result.steps_run}/{steps} steps, kept step "
+        f"{result.chosen_step}, learning rate {rates[chosen].lm:g}"
+        + (f" (best of {len(rates)} on dev)" if len(rates) > 1 else "")
     )
+
+
+def _summary(result: TrainResult) -> dict:
+    """What one training did, reproducibly (no timings)."""
+    return {
+        "steps": result.steps_run,
+        "chosen_step": result.chosen_step,
+        "stopped_early": result.stopped_early,
+        "examples_seen": result.examples_seen,
+        "examples_at_chosen_step": result.examples_at_chosen,
+        "train_tokens": result.train_tokens,
+        "kept_dev": result.kept_evaluation,
+    }

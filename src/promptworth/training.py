@@ -59,6 +59,9 @@ class TrainContext:
     options: RuntimeOptions = field(default_factory=RuntimeOptions)
     log: Callable[[int, dict[str, float]], None] | None = None
     accelerator: Any = None  # None: this process alone
+    # Measure dev accuracy during training: only where a choice reads it (early stopping, a
+    # learning rate picked on dev), so a fixed-step run reads no dev row at all.
+    evaluate_dev: bool = True
 
 
 @dataclass
@@ -70,15 +73,21 @@ class TrainResult:
     train_tokens: int  # real (non-pad) tokens through the model, forward and backward
     examples_seen: int = 0  # training examples drawn, over every step run (all processes)
     examples_at_chosen: int = 0  # ... up to the chosen step: what the kept weights have seen
+    kept_evaluation: dict = field(default_factory=dict)  # dev metrics of the kept weights
 
 
 def num_training_steps(
     size: int, batch_size: int, epochs: int, min_steps: int, max_steps: int | None
 ) -> int:
-    """epochs * ceil(size / batch_size), clamped to [min_steps, max_steps]: one rule for every
-    method, so tiny subsets still get enough updates and large ones stay within budget."""
-    steps = max(epochs * math.ceil(size / batch_size), min_steps)
-    return min(steps, max_steps) if max_steps is not None else steps
+    """epochs * ceil(size / batch_size), clamped to [min_steps, max_steps], and never fewer than
+    one pass over the subset: one rule for every method, so tiny subsets still get enough
+    updates, large ones stay within budget, and every point of a learning curve has seen all of
+    its data (max_steps caps the extra epochs, not the first)."""
+    one_pass = math.ceil(size / batch_size)
+    steps = max(epochs * one_pass, min_steps)
+    if max_steps is not None:
+        steps = min(steps, max_steps)
+    return max(steps, one_pass)
 
 
 def seed_everything(seed: int) -> None:
@@ -159,24 +168,41 @@ def evaluation_steps(steps: int, interval: int | None) -> set[int]:
 
 class EarlyStopping:
     """Track dev accuracy; keep a CPU copy of the trainable weights at the best evaluation, and
-    say when `patience` evaluations in a row have not beaten it (never before `min_steps`)."""
+    say when `patience` evaluations in a row have not beaten it.
 
-    def __init__(self, model: nn.Module, patience: int | None, min_steps: int):
-        self.model, self.patience, self.min_steps = model, patience, min_steps
-        self.best, self.best_step, self.best_state, self.bad = -1.0, 0, None, 0
+    Only evaluations from `first_eligible` on (one pass over the training subset) compete, so a
+    kept model has seen all of its data; training never stops before `min_steps` or that pass.
+    Equal dev accuracy (100 dev rows move in steps of 1%, so ties are common) goes to the lower
+    dev loss, then to the later step, never to the earlier, less trained model."""
 
-    def update(self, step: int, accuracy: float) -> bool:
+    def __init__(
+        self, model: nn.Module, patience: int | None, min_steps: int, first_eligible: int = 0
+    ):
+        self.model, self.patience = model, patience
+        self.min_steps, self.first_eligible = max(min_steps, first_eligible), first_eligible
+        self.best: tuple[float, float] | None = None  # (accuracy, -loss): larger is better
+        self.best_step, self.best_state, self.bad = 0, None, 0
+
+    def update(self, step: int, accuracy: float, loss: float | None = None) -> bool:
         """Record an evaluation; True when training should stop."""
-        if accuracy > self.best:
-            self.best, self.best_step, self.bad = accuracy, step, 0
+        if step < self.first_eligible:
+            return False
+        score = (accuracy, -loss if loss is not None else 0.0)
+        if self.best is None or score >= self.best:  # >=: a tie goes to the later step
+            improved = self.best is None or score[0] > self.best[0]
+            self.best, self.best_step = score, step
+            self.bad = 0 if improved else self.bad + 1
             if self.patience is not None:  # only early stopping needs to go back in time
                 self.best_state = {
                     n: p.detach().to("cpu", copy=True)
                     for n, p in self.model.named_parameters()
                     if p.requires_grad
                 }
-            return False
+            return self._stop(step)
         self.bad += 1
+        return self._stop(step)
+
+    def _stop(self, step: int) -> bool:
         return self.patience is not None and self.bad >= self.patience and step >= self.min_steps
 
     def restore_best(self) -> None:
@@ -238,7 +264,8 @@ def train_loop(
     grouped = lengths if settings.group_by_length else None
     batches = epoch_batches(num_examples, settings.batch_size, settings.steps, generator, grouped)
     evaluate_at = evaluation_steps(settings.steps, settings.eval_interval)
-    stopper = EarlyStopping(model, settings.patience, settings.min_steps)
+    first_pass = math.ceil(num_examples / settings.batch_size)
+    stopper = EarlyStopping(model, settings.patience, settings.min_steps, first_pass)
     tokens, examples, step, stop = 0, 0, 0, False
     seen_by_step: list[int] = []
     show = progress and accelerator.is_main_process
@@ -261,7 +288,7 @@ def train_loop(
             if on_evaluate is not None and step in evaluate_at:
                 if accelerator.is_main_process:
                     record.update(on_evaluate(step))
-                    stop = stopper.update(step, record["dev_accuracy"])
+                    stop = stopper.update(step, record["dev_accuracy"], record.get("dev_loss"))
                 flag = torch.tensor([int(stop)], device=accelerator.device)
                 stop = bool(accelerator.gather(flag)[0])  # the main process decides
             history.append(record)
@@ -278,8 +305,9 @@ def train_loop(
         chosen = stopper.best_step
     else:
         chosen = step
+    kept = {k: v for k, v in history[chosen - 1].items() if k.startswith("dev_")}
     return TrainResult(
-        history, step, chosen, stopped_early, tokens, examples, seen_by_step[chosen - 1]
+        history, step, chosen, stopped_early, tokens, examples, seen_by_step[chosen - 1], kept
     )
 
 

@@ -59,18 +59,27 @@ def verbalise_rouge(
     return _argmax_or_none(scores, threshold)
 
 
+def bertscore_threshold(scorer, label_names: Sequence[str]) -> float:
+    """The a priori threshold: the highest BERTScore F1 between two different label names. A
+    generation is mapped to a class only if it is closer to that name than the names are to each
+    other; the rule reads the label names alone, never dev or test generations."""
+    pairs = [(a, b) for a in label_names for b in label_names if a != b]
+    _, _, f1 = scorer.score([a for a, _ in pairs], [b for _, b in pairs])
+    return float(f1.max())
+
+
 def verbalise_bertscore(
     generations: Sequence[str],
     label_names: Sequence[str],
     model: str,
     num_layers: int,
-    threshold: float,
+    threshold: float | None,
     device: str | None = None,
     batch_size: int = 64,
 ) -> np.ndarray:
     """The class whose name has the highest BERTScore F1 with the generation, or NONE when even
-    the best is below `threshold` (or the generation is empty). `model` is a hub id or a local
-    directory, so it runs offline."""
+    the best is below `threshold` (None: bertscore_threshold, from the label names), or the
+    generation is empty. `model` is a hub id or a local directory, so it runs offline."""
     from bert_score import BERTScorer
 
     from .io import resolve_package_path
@@ -82,6 +91,8 @@ def verbalise_bertscore(
         device=device,
         use_fast_tokenizer=True,
     )
+    if threshold is None:
+        threshold = bertscore_threshold(scorer, label_names)
     # bert-score 0.3.13 cannot encode an empty string under transformers 5; empty generations
     # are scored on a placeholder and then forced to NONE below.
     answers = [first_line(g) for g in generations]

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The learning-rate pilot behind the published run (README, "How each setting was chosen"):
+# SmolLM2-135M, 100 training points, seed 0, each method trained once per candidate rate and
+# scored on 500 dev rows at its last step; the published run then fixes the chosen rates. Only the train stages
+# run (no evaluate stage, so no test label is read); then `python -m promptworth.pilot` prints
+# the table. The same data, steps and precision as presets/smollm2_cpu.sh.
+#
+#   AG_NEWS_TRAIN=... AG_NEWS_TEST=... bash presets/pilot_cpu.sh && python -m promptworth.pilot
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. presets/common.sh
+data_args
+smollm2_args
+exec dvc exp run "${DATA_ARGS[@]}" "${MODEL_ARGS[@]}" \
+  -S "sample.dev_size=500" \
+  -S "sample.test_size=1000" \
+  -S "format.max_article_tokens=64" \
+  -S "grid.head.sizes=[100]" \
+  -S "grid.head.seeds=[0]" \
+  -S "grid.prompt.methods=[prompt]" \
+  -S "grid.prompt.patterns=[instruct]" \
+  -S "grid.prompt.sizes=[100]" \
+  -S "grid.prompt.seeds=[0]" \
+  -S "grid.icl_zero.patterns=[]" \
+  -S "grid.icl_few.patterns=[]" \
+  -S "train.epochs=3" \
+  -S "train.min_steps=30" \
+  -S "train.max_steps=150" \
+  -S "train.early_stopping.patience=null" \
+  -S "eval.cpu_bf16=true" \
+  -S "methods.head_frozen.learning_rate=[1.0e-4,1.0e-3,1.0e-2]" \
+  -S "methods.head_full.learning_rate={backbone: 2.0e-5, head: [1.0e-4, 1.0e-3, 1.0e-2]}" \
+  -S "methods.prompt.learning_rate=[1.0e-5,2.0e-5,5.0e-5]" \
+  "$@" train_head train_prompt
