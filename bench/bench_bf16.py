@@ -27,7 +27,7 @@ from promptworth.methods import METHODS
 from promptworth.modeling import autocast, load_backbone, load_causal_lm, load_tokenizer
 from promptworth.params import MethodParams
 from promptworth.prompt_training import train_prompt
-from promptworth.prompts import apply_pattern, label_token_ids, truncate_rows
+from promptworth.prompts import apply_pattern, label_token_ids, truncate_inputs
 from promptworth.runs import RunData
 from promptworth.sampling import balanced_order
 from promptworth.training import TrainContext, TrainSettings, lm_target_loss
@@ -53,7 +53,7 @@ def pilot_rows(args, tokenizer) -> RunData:
     table = load_split(args.data, "train", NAMES)
     order = balanced_order(table["label"].to_numpy(), np.random.default_rng(0))
     picked = table.iloc[order[: args.size + args.dev_rows]]
-    rows = truncate_rows(picked["text"].tolist(), picked["label"].tolist(), tokenizer, 64)
+    rows = truncate_inputs(picked.reset_index(drop=True), ["text"], tokenizer, 64)
     rows = apply_pattern(rows, TEMPLATE, WORDS)
     return RunData(
         rows.iloc[: args.size].reset_index(drop=True), rows.iloc[args.size :].reset_index(drop=True)
@@ -63,7 +63,9 @@ def pilot_rows(args, tokenizer) -> RunData:
 def bench_passes(model_dir: Path, data: RunData, tokenizer) -> None:
     pad = tokenizer.pad_token_id
     prompts = tokenizer(data.dev["prompt"].tolist()[:64], add_special_tokens=False)["input_ids"]
-    articles = tokenizer(data.dev["article"].tolist()[:64], add_special_tokens=False)["input_ids"]
+    articles = tokenizer(data.dev["head_input"].tolist()[:64], add_special_tokens=False)[
+        "input_ids"
+    ]
     backbone = load_backbone(model_dir)
     run = lambda dtype: frozen_features(backbone, articles, pad, 32, CPU, dtype, False)  # noqa: E731
     run(None)  # warm-up
@@ -83,7 +85,10 @@ def step_times(model_dir: Path, data: RunData, tokenizer, steps: int) -> None:
 
     prompt_ids = tokenizer(data.train["prompt"].tolist(), add_special_tokens=False)["input_ids"]
     target_ids = tokenizer(data.train["target"].tolist(), add_special_tokens=False)["input_ids"]
-    adapters = MethodParams(lora_rank=8, lora_alpha=16, lora_dropout=0.05, virtual_tokens=20)
+    adapters = MethodParams(
+        lora_rank=8, lora_alpha=16, lora_dropout=0.05, virtual_tokens=20,
+        init_text="Classify the topic of this news article: world, sports, business or science.",
+    )  # fmt: skip
     for method in ("prompt", "prompt_lora", "prompt_tuning"):
         times = {}
         for name, dtype in (("fp32", None), ("bf16", BF16)):
@@ -110,7 +115,7 @@ def dev_accuracy(spec, model, data: RunData, tokenizer, dtype) -> float:
     pad = tokenizer.pad_token_id
     model.eval()
     if spec.family == "head":
-        ids = tokenizer(data.dev["article"].tolist(), add_special_tokens=False)["input_ids"]
+        ids = tokenizer(data.dev["head_input"].tolist(), add_special_tokens=False)["input_ids"]
         scores = head_logits(model, ids, pad, 32, CPU, dtype, progress=False)
     else:
         ids = tokenizer(data.dev["prompt"].tolist(), add_special_tokens=False)["input_ids"]

@@ -1,31 +1,56 @@
-"""Stage `download`: load the train and test splits (hub or local files), check them, save.
+"""Stage `download`: load the task's train and test splits (hub, local files or a save_to_disk
+folder), validate and check them, save.
 
-Writes data/raw/{train,test}.parquet (text, label). The checks (data.checks) refuse or drop what
-would otherwise pass silently: a class with no training rows, training rows repeated in the test
-split, duplicated training rows. It prints what they found and the class balance.
+Writes data/raw/{train,test}.parquet (the input columns and `label`, an id in 0..classes-1) and
+data/raw/classes.json (the class names, from data.label_names or the dataset's ClassLabel: what
+every later stage reads). The checks (data.checks) refuse or drop what would otherwise pass
+silently: a class with no training rows, training rows repeated in the test split, duplicated
+training rows. It prints what they found and the class balance. A task the params describe
+wrongly (a missing column, labels outside the classes, a test split without labels, label words
+that do not match the classes) fails here, before any model is loaded.
 """
 
 from promptworth.checks import check_data
 from promptworth.cli import run_stage
-from promptworth.data import is_local_source, load_table, validate_table
+from promptworth.data import (
+    TaskColumns,
+    holds_splits,
+    load_table,
+    resolve_class_names,
+    validate_table,
+)
 from promptworth.errors import DataError
-from promptworth.io import atomic_path
-from promptworth.params import load_params
-from promptworth.paths import RAW
+from promptworth.io import atomic_path, write_json
+from promptworth.params import check_label_words, load_params
+from promptworth.paths import CLASSES, RAW
 
 
 def main() -> None:
-    data = load_params().data
-    if is_local_source(data.source) and data.test_source is None:
-        raise DataError("data.test_source: must name a test file when data.source is a local file")
-    num_labels = len(data.label_names)
-    train_table = load_table(data.source, "train", data.label_names)
-    test_table = load_table(data.test_source or data.source, "test", data.label_names)
-    train, test = validate_table(train_table, num_labels), validate_table(test_table, num_labels)
-    train, report = check_data(train, train_table, test, test_table, data.label_names, data.checks)
-    for name, table in (("train", train), ("test", test)):
-        with atomic_path(RAW / f"{name}.parquet") as tmp:
-            table.to_parquet(tmp, index=False)
+    params = load_params()
+    data = params.data
+    columns = TaskColumns(data.inputs, data.label_column)
+    test_source = data.test_source or data.source
+    if data.test_source is None and not holds_splits(data.source):
+        raise DataError(
+            "data.test_source: must name the test rows when data.source is a single local file "
+            f"({data.source}); a hub id or a save_to_disk DatasetDict holds both splits"
+        )
+    train_table = load_table(
+        data.source, data.config, data.train_split, columns, "data.train_split"
+    )
+    test_table = load_table(test_source, data.config, data.test_split, columns, "data.test_split")
+    classes = resolve_class_names(train_table, data.label_names, data.source)
+    check_label_words(params, len(classes))
+    train = validate_table(train_table, classes, columns, "data.train_split")
+    test = validate_table(test_table, classes, columns, "data.test_split")
+    train, report = check_data(
+        train, train_table, test, test_table, classes, data.checks, data.inputs
+    )
+    with atomic_path(RAW) as tmp:
+        tmp.mkdir()
+        train.to_parquet(tmp / "train.parquet", index=False)
+        test.to_parquet(tmp / "test.parquet", index=False)
+        write_json(tmp / CLASSES.name, list(classes))
     print("\n".join(report.lines))
 
 

@@ -26,8 +26,8 @@ def main() -> None:
     with atomic_path(FEATURES) as tmp:
         tmp.mkdir()
         for split, source in (("dev", "train"), ("test", "test")):
-            articles = table[source]["article"].iloc[read_json(SPLITS / f"{split}.json")]
-            ids = tokenizer(articles.tolist(), add_special_tokens=False)["input_ids"]
+            texts = table[source]["head_input"].iloc[read_json(SPLITS / f"{split}.json")]
+            ids = tokenizer(texts.tolist(), add_special_tokens=False)["input_ids"]
             feats = frozen_features(
                 backbone, ids, tokenizer.pad_token_id, params.eval.batch_size, device, dtype
             )

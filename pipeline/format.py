@@ -1,9 +1,11 @@
-"""Stage `format`: every row's article cut to format.max_article_tokens tokens.
+"""Stage `format`: every row's inputs cut to format.max_input_tokens tokens together.
 
-Writes data/formatted/{train,test}.parquet with columns row, article, label (`row`: the position
-in data/raw). Every row is formatted, whatever the sizes and seeds, so growing the grid never
-changes this stage's output. Patterns are applied when a run reads its rows
-(promptworth.prompts.apply_pattern), so editing one re-runs only the runs of that pattern.
+Writes data/formatted/{train,test}.parquet with columns row, the input columns, label and
+head_input (the inputs joined as the head methods read them); `row` is the position in data/raw.
+The longest input is cut first, never the instruction or the target. Every row is formatted,
+whatever the sizes and seeds, so growing the grid never changes this stage's output. Patterns
+are applied when a run reads its rows (promptworth.prompts.apply_pattern), so editing one
+re-runs only the runs of that pattern.
 """
 
 import pandas as pd
@@ -13,7 +15,7 @@ from promptworth.io import atomic_path
 from promptworth.modeling import load_tokenizer
 from promptworth.params import load_params
 from promptworth.paths import FORMATTED, MODEL, RAW
-from promptworth.prompts import truncate_rows
+from promptworth.prompts import truncate_inputs
 
 
 def main() -> None:
@@ -23,11 +25,8 @@ def main() -> None:
         tmp.mkdir()
         for name in ("train", "test"):
             raw = pd.read_parquet(RAW / f"{name}.parquet")
-            table = truncate_rows(
-                raw["text"].tolist(),
-                raw["label"].tolist(),
-                tokenizer,
-                params.format.max_article_tokens,
+            table = truncate_inputs(
+                raw, params.data.inputs, tokenizer, params.format.max_input_tokens
             )
             table.insert(0, "row", range(len(raw)))
             table.to_parquet(tmp / f"{name}.parquet", index=False)

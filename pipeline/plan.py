@@ -26,9 +26,10 @@ from promptworth.plan import (
     grid_summary,
     shared_seconds,
 )
+from promptworth.prompts import input_separator, join_inputs
 
 THROUGHPUT = Path("bench/throughput.json")
-SAMPLE_ROWS = 2000  # articles tokenised to estimate the mean length
+SAMPLE_ROWS = 2000  # rows tokenised to estimate the mean input length
 
 
 def parse_args() -> argparse.Namespace:
@@ -50,9 +51,10 @@ def main() -> None:
     check_sizes(params.grid, len(train) - dev_rows, params.methods.get("icl_few") and
                 params.methods["icl_few"].shots)  # fmt: skip
     tokenizer = load_tokenizer(MODEL)
-    texts = train["text"].sample(min(SAMPLE_ROWS, len(train)), random_state=0).tolist()
+    sample = train.sample(min(SAMPLE_ROWS, len(train)), random_state=0)
+    texts = join_inputs(sample, params.data.inputs, input_separator(tokenizer))
     lengths = [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
-    article = sum(min(n, params.format.max_article_tokens) for n in lengths) / len(lengths)
+    article = sum(min(n, params.format.max_input_tokens) for n in lengths) / len(lengths)
     pattern_tokens = {
         name: len(
             tokenizer(p.template.replace("{text}", ""), add_special_tokens=False)["input_ids"]

@@ -15,8 +15,17 @@ data_args() {
     done
     DATA_ARGS=(-S "data.source=$AG_NEWS_TRAIN" -S "data.test_source=$AG_NEWS_TEST")
   else
-    python -m promptworth.hub ag_news || exit 1
+    hub_check ag_news --hint "set AG_NEWS_TRAIN and AG_NEWS_TEST to local files instead"
     DATA_ARGS=(-S "data.source=ag_news" -S "data.test_source=null")
+  fi
+}
+
+hub_check() {
+  # A dataset from the hub (or its cache): stop with one line if neither answers.
+  # Usage: hub_check ID [--config NAME] [--hint "what to do instead"]
+  # PROMPTWORTH_SKIP_HUB_CHECK=1 skips the check (the tests, a machine that knows better).
+  if [ -z "${PROMPTWORTH_SKIP_HUB_CHECK:-}" ]; then
+    python -m promptworth.hub "$@" || exit 1
   fi
 }
 

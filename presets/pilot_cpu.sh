@@ -14,7 +14,7 @@ smollm2_args
 exec dvc exp run "${DATA_ARGS[@]}" "${MODEL_ARGS[@]}" \
   -S "sample.dev_size=500" \
   -S "sample.test_size=1000" \
-  -S "format.max_article_tokens=64" \
+  -S "format.max_input_tokens=64" \
   -S "grid.head.sizes=[100]" \
   -S "grid.head.seeds=[0]" \
   -S "grid.prompt.methods=[prompt]" \

@@ -19,7 +19,7 @@ smollm2_args
 exec dvc exp run "${DATA_ARGS[@]}" "${MODEL_ARGS[@]}" \
   -S "sample.dev_size=100" \
   -S "sample.test_size=300" \
-  -S "format.max_article_tokens=64" \
+  -S "format.max_input_tokens=64" \
   -S "grid.head.methods=[head_full]" \
   -S "grid.head.sizes=[10,100]" \
   -S "grid.head.seeds=[0,1]" \

@@ -24,7 +24,7 @@ smollm2_args
 exec dvc exp run "${DATA_ARGS[@]}" "${MODEL_ARGS[@]}" \
   -S "sample.dev_size=500" \
   -S "sample.test_size=1000" \
-  -S "format.max_article_tokens=64" \
+  -S "format.max_input_tokens=64" \
   -S "grid.head.sizes=${SIZES:-[10,20,50,100,200,500,1000]}" \
   -S "grid.head.seeds=[0,1,2]" \
   -S "grid.prompt.methods=[prompt]" \

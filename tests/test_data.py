@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 
 from promptworth.checks import check_data, class_balance, found_in, repeats_earlier
-from promptworth.data import load_split, load_table, validate_table
+from promptworth.data import AG_NEWS, load_split, load_table, validate_table
 from promptworth.errors import DataError
 from promptworth.params import DataChecks
 
@@ -32,7 +32,7 @@ def test_reads_original_three_column_ag_news_csv(tmp_path):
 def test_three_columns_with_a_header_but_no_label_are_not_taken_for_ag_news(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("sentence,category,id\nhello,1,7\n")
-    with pytest.raises(DataError, match=r"t.csv:1: expected a header row with columns"):
+    with pytest.raises(DataError, match=r"t.csv:1: expected a header row with the columns"):
         load_split(str(path), "train", NAMES)
 
 
@@ -55,7 +55,7 @@ def test_missing_file_is_named(tmp_path):
 def test_missing_column_is_named(tmp_path):
     path = tmp_path / "t.parquet"
     pd.DataFrame({"sentence": ["x"], "label": [0]}).to_parquet(path)
-    with pytest.raises(DataError, match=r"t.parquet: missing column\(s\) \['text'\]"):
+    with pytest.raises(DataError, match=r"data.inputs: column\(s\) \['text'\] not in .*t.parquet"):
         load_split(str(path), "train", NAMES)
 
 
@@ -63,7 +63,7 @@ def test_bad_rows_are_named_by_their_1_based_line_in_the_file(tmp_path):
     path = write_csv(tmp_path / "t.csv", [("x", 0), ("y", 4), ("z", 1), ("w", 9)])
     # header on line 1: the rows with labels 4 and 9 are on lines 3 and 5
     with pytest.raises(
-        DataError, match=r"t.csv:3: label 4 is outside \[0, 3\] .* \(1 more: lines 5\)"
+        DataError, match=r"t.csv:3: label 4 is outside the 4 classes .* \(1 more: lines 5\)"
     ):
         load_split(path, "train", NAMES)
 
@@ -110,9 +110,9 @@ def test_unsupported_suffix_is_named(tmp_path):
 
 
 def tables(tmp_path, train_rows, test_rows):
-    train = load_table(write_csv(tmp_path / "train.csv", train_rows), "train", NAMES)
-    test = load_table(write_csv(tmp_path / "test.csv", test_rows), "test", NAMES)
-    return validate_table(train, 4), train, validate_table(test, 4), test
+    train = load_table(write_csv(tmp_path / "train.csv", train_rows), None, "train", AG_NEWS, "")
+    test = load_table(write_csv(tmp_path / "test.csv", test_rows), None, "test", AG_NEWS, "")
+    return validate_table(train, NAMES), train, validate_table(test, NAMES), test
 
 
 BALANCED = [("world a", 0), ("sport b", 1), ("money c", 2), ("tech d", 3)]

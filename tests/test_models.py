@@ -8,7 +8,7 @@ from promptworth.inference import generate_greedy, rank_classify
 from promptworth.methods import METHODS
 from promptworth.modeling import HeadClassifier, last_token_states, load_causal_lm
 from promptworth.params import MethodParams
-from promptworth.prompts import apply_pattern, encode_prompt_target, truncate_rows
+from promptworth.prompts import apply_pattern, encode_prompt_target, truncate_inputs
 from promptworth.runs import RunData
 from promptworth.training import TrainContext, TrainSettings, num_training_steps
 from tests import tiny
@@ -97,14 +97,16 @@ def test_step_rule_clamps_epochs_to_bounds(size, expected):
 
 def run_data(tokenizer, n_train=48, n_dev=40) -> RunData:
     table = tiny.synthetic_articles(n_train + n_dev, seed=5)
-    rows = truncate_rows(table["text"], table["label"], tokenizer, 32)
+    rows = truncate_inputs(table, ["text"], tokenizer, 32)
     rows = apply_pattern(rows, tiny.TEMPLATE, WORDS)
     return RunData(
         rows.iloc[:n_train].reset_index(drop=True), rows.iloc[n_train:].reset_index(drop=True)
     )
 
 
-ADAPTERS = MethodParams(lora_rank=4, lora_alpha=8, lora_dropout=0.0, virtual_tokens=4)
+ADAPTERS = MethodParams(
+    lora_rank=4, lora_alpha=8, lora_dropout=0.0, virtual_tokens=4, init_text="Classify the topic."
+)
 
 
 def context(model_dir, tokenizer, steps, lr, seed=0, **kw) -> TrainContext:

@@ -70,13 +70,22 @@ def test_repository_params_are_valid_and_are_the_real_experiment():
         (
             "format.patterns.instruct.template",
             "Article: {txt}",
-            r"'format.patterns.instruct.template' must contain '\{text\}'",
+            r"'format.patterns.instruct.template' has the slot \{txt\}, but data.inputs "
+            r"\['text'\] has no column 'txt'",
         ),
         (
             "format.patterns.instruct.template",
-            "{text} {other}",
-            r"'format.patterns.instruct.template' may hold no placeholder",
+            "Article: {text} {text}",
+            r"'format.patterns.instruct.template' must hold the slot \{text\} exactly once",
         ),
+        (
+            "format.patterns.instruct.template",
+            "{text} {0}",
+            r"'format.patterns.instruct.template' may hold no placeholder but the input slots",
+        ),
+        ("data.inputs", ["premise", "hypo thesis"], r"'data.inputs' must name columns"),
+        ("data.label_column", "text", r"'data.label_column' \('text'\) is also an input"),
+        ("data.train_split", KeyError, r"missing key 'data.train_split'"),
         ("methods.prompt_null.label_words", [" Al"], r"'methods.prompt_null.label_words' must"),
         ("methods.prompt.learning_rate", KeyError, r"missing key 'methods.prompt.learning_rate'"),
         ("methods.prompt.learning_rate", "fast", r"'methods.prompt.learning_rate' must be a num"),
@@ -197,3 +206,33 @@ def test_a_list_of_learning_rates_gives_one_candidate_each():
     assert [r.head for r in p.methods["head_full"].learning_rates] == [1e-4, 1e-3]
     with pytest.raises(ParamsError, match=r"'methods.prompt.learning_rate' must hold numbers"):
         parse_params(with_change("methods.prompt.learning_rate", [1e-5, "fast"]))
+
+
+def test_a_pair_task_needs_a_slot_per_input_and_may_take_its_classes_from_the_data():
+    raw = with_change("data.inputs", ["premise", "hypothesis"])
+    raw["data"]["label_names"] = None
+    message = r"has the slot \{text\}, but data.inputs \['premise', 'hypothesis'\] has no column"
+    with pytest.raises(ParamsError, match=message):
+        parse_params(raw)  # the AG News patterns have {text}, not the pair's slots
+    pair = {"template": "{premise} Question: {hypothesis}? Answer:", "label_words": [" no", " yes"]}
+    raw["format"]["patterns"] = {"yesno": pair}
+    for family in ("prompt", "icl_zero", "icl_few"):
+        raw["grid"][family]["patterns"] = ["yesno"]
+    raw["report"]["main_pattern"] = "yesno"
+    raw["methods"]["prompt_null"]["label_words"] = [" Alice", " Bob"]
+    p = parse_params(raw)
+    assert p.data.label_names is None and p.format.patterns["yesno"].slots == {
+        "premise",
+        "hypothesis",
+    }
+
+
+def test_label_words_are_checked_against_the_classes_once_they_are_known():
+    from promptworth.params import check_label_words
+
+    p = load_params(PARAMS)
+    check_label_words(p, 4)
+    with pytest.raises(
+        ParamsError, match=r"'format.patterns.instruct.label_words' has 4 words, but the task has 2"
+    ):
+        check_label_words(p, 2)

@@ -8,7 +8,6 @@ and the README's `dvc exp run -S` examples as written.
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -20,66 +19,21 @@ import pytest
 import yaml
 
 from tests import tiny
+from tests.repo import commit, dvc, env, make_repo, run, stages_run, write_params
 
 ROOT = Path(__file__).parents[1]
 pytestmark = pytest.mark.e2e
 
 
-def env() -> dict:
-    e = dict(os.environ, HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
-    # `python` in dvc.yaml must be this interpreter (the one with promptworth installed).
-    e["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{e['PATH']}"
-    return e
-
-
-def run(cmd: list[str], cwd: Path, ok: bool = True) -> str:
-    done = subprocess.run(cmd, cwd=cwd, env=env(), capture_output=True, text=True)
-    if ok:
-        assert done.returncode == 0, f"{' '.join(cmd)} failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout + done.stderr
-
-
-def dvc(*args: str, cwd: Path, ok: bool = True) -> str:
-    return run([sys.executable, "-m", "dvc", *args], cwd, ok)
-
-
-def stages_run(output: str) -> list[str]:
-    return re.findall(r"Running stage '([^']+)'", output)
-
-
-def copy_repo(work: Path) -> None:
-    for name in ("dvc.yaml", "pipeline", "src", "bench", ".dvc", ".dvcignore", ".gitignore"):
-        src = ROOT / name
-        if src.is_dir():
-            ignore = shutil.ignore_patterns("__pycache__", "tmp", "cache")
-            shutil.copytree(src, work / name, ignore=ignore)
-        else:
-            shutil.copy(src, work / name)
-
-
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory, tiny_model_dir, tiny_bert_dir):
-    work = tmp_path_factory.mktemp("repo")
-    copy_repo(work)
     train_csv, test_csv = tiny.write_dataset(tmp_path_factory.mktemp("data"))
     defaults = yaml.safe_load((ROOT / "params.yaml").read_text())
     params = tiny.tiny_params(defaults, train_csv, test_csv, tiny_model_dir, tiny_bert_dir)
-    write_params(work, params)
-    run(["git", "init", "-q"], work)
-    run(["git", "add", "-A"], work)  # DVCLive and `dvc exp` need a repository with a commit
-    commit(work, "tiny")
+    work = make_repo(tmp_path_factory.mktemp("repo"), params)
     first = dvc("repro", cwd=work)
     commit(work, "first repro")
     return work, params, first
-
-
-def commit(work: Path, message: str) -> None:
-    run(["git", "add", "-A"], work)
-    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", message], work)
-
-
-def write_params(work: Path, params: dict) -> None:
-    (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
 
 def listed_stages(work: Path) -> list[str]:

@@ -15,6 +15,7 @@ from tests import tiny
 
 ROOT = Path(__file__).parents[1]
 PRESETS = sorted(p for p in (ROOT / "presets").glob("*.sh") if p.name != "common.sh")
+TASKS = sorted((ROOT / "presets/tasks").glob("*.sh"))
 DEFAULTS = yaml.safe_load((ROOT / "params.yaml").read_text())
 
 
@@ -48,8 +49,15 @@ def resolved_params(args: list[str]) -> dict:
     settings = [args[i + 1] for i in range(2, len(args)) if args[i] == "-S"]
     targets = [a for i, a in enumerate(args[2:], start=2) if a != "-S" and args[i - 1] != "-S"]
     assert all("@" not in t and "=" not in t for t in targets), targets  # stage names only
-    for setting in settings:
-        key, value = setting.split("=", 1)
+    for setting in settings:  # Hydra's grammar, as DVC reads -S: ~key deletes, +key adds
+        if setting.startswith("~"):
+            *parents, last = setting[1:].split(".")
+            node = params
+            for k in parents:
+                node = node[k]
+            del node[last]
+            continue
+        key, value = setting.removeprefix("+").split("=", 1)
         node = params
         *parents, last = key.split(".")
         for k in parents:
@@ -94,3 +102,23 @@ def test_the_readme_says_what_the_quick_preset_runs(tmp_path, local_data):
     run_preset(ROOT / "presets/quick_cpu.sh", tmp_path, **local_data)
     params = parse_params(resolved_params((tmp_path / "args.txt").read_text().splitlines()))
     assert grid_summary(params.grid) in (ROOT / "README.md").read_text()
+
+
+@pytest.mark.parametrize("preset", TASKS, ids=lambda p: p.name)
+def test_every_task_preset_describes_a_valid_task(preset, tmp_path):
+    done = run_preset(preset, tmp_path, PROMPTWORTH_SKIP_HUB_CHECK="1")
+    assert done.returncode == 0, done.stderr
+    params = parse_params(resolved_params((tmp_path / "args.txt").read_text().splitlines()))
+    assert params.data.label_names is None  # the hub's ClassLabel names the classes
+    assert set(params.format.patterns) == {params.report.main_pattern}
+    slots = params.format.patterns[params.report.main_pattern].slots
+    assert slots == set(params.data.inputs)  # every input column has its slot
+
+
+@pytest.mark.parametrize("preset", TASKS[:1], ids=lambda p: p.name)
+def test_a_task_preset_without_the_hub_stops_with_one_line_naming_its_dataset(preset, tmp_path):
+    done = run_preset(preset, tmp_path, HF_HOME=str(tmp_path / "hf"))  # offline, empty cache
+    assert done.returncode == 1
+    assert done.stderr.strip().count("\n") == 0, done.stderr
+    assert "cannot be loaded" in done.stderr and "data.source" in done.stderr
+    assert not (tmp_path / "args.txt").exists()

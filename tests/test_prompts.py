@@ -1,3 +1,4 @@
+import pandas as pd
 import pytest
 
 from promptworth.batching import IGNORE_INDEX, lm_batch, pad_batch
@@ -6,16 +7,29 @@ from promptworth.prompts import (
     content_free_prompt,
     encode_prompt_target,
     format_prompt,
-    truncate_rows,
-    truncate_to_tokens,
+    input_allowances,
+    input_separator,
+    truncate_inputs,
 )
+
+
+def truncate_rows(texts, labels, tokenizer, max_input_tokens):
+    rows = pd.DataFrame({"text": list(texts), "label": list(labels)})
+    return truncate_inputs(rows, ["text"], tokenizer, max_input_tokens)
+
+
+def truncate_to_tokens(texts, tokenizer, max_tokens):
+    return truncate_rows(texts, [0] * len(texts), tokenizer, max_tokens)["text"].tolist()
+
 
 TEMPLATE = "Given news article: {text}. The topic is:"
 WORDS = [" World", " Sports", " Business", " Sci/Tech"]
 
 
 def test_format_prompt_keeps_braces_in_articles():
-    assert format_prompt(TEMPLATE, "a {b} c") == "Given news article: a {b} c. The topic is:"
+    assert (
+        format_prompt(TEMPLATE, {"text": "a {b} c"}) == "Given news article: a {b} c. The topic is:"
+    )
 
 
 def test_truncation_cuts_the_article_to_the_budget(tiny_tokenizer):
@@ -31,12 +45,12 @@ def test_short_articles_are_kept_verbatim(tiny_tokenizer):
 
 def test_pattern_never_cuts_instruction_or_target(tiny_tokenizer):
     long = " ".join(["election minister treaty"] * 40)
-    rows = truncate_rows([long], [3], tiny_tokenizer, max_article_tokens=8)
+    rows = truncate_rows([long], [3], tiny_tokenizer, max_input_tokens=8)
     rows = apply_pattern(rows, TEMPLATE, WORDS)
     prompt, target = rows.loc[0, "prompt"], rows.loc[0, "target"]
     assert prompt.startswith("Given news article: ") and prompt.endswith(". The topic is:")
     assert target == " Sci/Tech"
-    assert rows.loc[0, "article"] in prompt
+    assert rows.loc[0, "text"] in prompt
 
 
 def test_lm_batch_labels_only_the_target_tokens(tiny_tokenizer):
@@ -83,3 +97,27 @@ def test_each_pattern_brings_its_own_label_words(tiny_tokenizer):
 
 def test_content_free_input_fills_the_pattern_with_na():
     assert content_free_prompt(TEMPLATE) == "Given news article: N/A. The topic is:"
+
+
+def test_the_longest_input_is_cut_first():
+    assert input_allowances([50, 10], 40) == [30, 10]  # only the passage is cut
+    assert input_allowances([30, 30], 40) == [20, 20]  # both long: an even share
+    assert input_allowances([7, 5, 100], 20) == [7, 5, 8]
+    assert input_allowances([5, 6], 40) == [5, 6]  # within budget: untouched
+    assert input_allowances([100], 64) == [64]  # one input: the first 64 tokens, as before
+
+
+def test_pair_inputs_fill_their_slots_and_the_heads_read_them_joined(tiny_tokenizer):
+    rows = pd.DataFrame(
+        {"premise": ["goal match coach " * 20], "hypothesis": ["sports"], "label": [1]}
+    )
+    table = truncate_inputs(rows, ["premise", "hypothesis"], tiny_tokenizer, 16)
+    assert table.loc[0, "hypothesis"] == "sports"  # the short input is never cut
+    ids = tiny_tokenizer(table.loc[0, "premise"], add_special_tokens=False)["input_ids"]
+    assert len(ids) + 1 <= 16
+    sep = input_separator(tiny_tokenizer)
+    assert sep == "\n" and table.loc[0, "head_input"] == table.loc[0, "premise"] + sep + "sports"
+    out = apply_pattern(table, "{premise} Question: {hypothesis}? Answer:", [" no", " yes"])
+    assert out.loc[0, "prompt"].endswith("Question: sports? Answer:")
+    assert out.loc[0, "target"] == " yes"
+    assert content_free_prompt("{premise} Q: {hypothesis}?") == "N/A Q: N/A?"

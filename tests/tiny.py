@@ -129,7 +129,7 @@ def tiny_params(base: dict, train_csv: Path, test_csv: Path, model: Path, bert: 
     p["model"]["name"] = str(model)
     p["sample"].update(dev_size=24, test_size=40)
     p["format"].update(
-        max_article_tokens=24,
+        max_input_tokens=24,
         patterns={
             "instruct": {"template": TEMPLATE, "label_words": [" " + n for n in LABEL_NAMES]},
             "keyword": {
@@ -171,7 +171,10 @@ def tiny_params(base: dict, train_csv: Path, test_csv: Path, model: Path, bert: 
         "prompt_lora": {
             "learning_rate": 1.0e-2, "rank": 4, "alpha": 8, "dropout": 0.0, "generate": False,
         },
-        "prompt_tuning": {"learning_rate": 1.0e-1, "virtual_tokens": 4, "generate": False},
+        "prompt_tuning": {
+            "learning_rate": 1.0e-1, "virtual_tokens": 4, "generate": False,
+            "init_text": "Classify the topic: world, sports, business or science.",
+        },
         # 64 tokens hold one demonstration and the query (~28 tokens each): exercises dropping.
         "icl_few": {"shots": 2, "max_tokens": 64},
     }  # fmt: skip

@@ -32,6 +32,12 @@ class CheckReport:
         self.lines.append(text)
 
 
+def _keys(rows: pd.DataFrame, inputs: Sequence[str], clean) -> list[str]:
+    """One comparable text per row: its inputs, each cleaned, joined by a unit separator."""
+    columns = [rows[c] for c in inputs]
+    return ["\x1f".join(clean(v) for v in values) for values in zip(*columns, strict=True)]
+
+
 def repeats_earlier(keys: Sequence[str]) -> np.ndarray:
     """Mask of rows whose key already appeared in an earlier row (the first copy is kept)."""
     return pd.Series(list(keys)).duplicated(keep="first").to_numpy()
@@ -80,12 +86,13 @@ def check_data(
     test_table: Table,
     label_names: Sequence[str],
     checks,
+    inputs: Sequence[str] = ("text",),
 ) -> tuple[pd.DataFrame, CheckReport]:
     """Run every check on validated `train`/`test` rows (row i is row i of its Table); return the
-    training rows to keep and what was found. `checks` is params.DataChecks."""
+    training rows to keep and what was found. `checks` is params.DataChecks; a row's text is its
+    `inputs` together (a premise and hypothesis pair repeats only if both do)."""
     report = CheckReport()
-    train_keys = [normalise(t) for t in train["text"]]
-    test_keys = [normalise(t) for t in test["text"]]
+    train_keys, test_keys = _keys(train, inputs, normalise), _keys(test, inputs, normalise)
     keep = _act(
         checks.train_duplicates,
         "train_duplicates",
@@ -94,7 +101,7 @@ def check_data(
         "repeats an earlier training text",
         report,
     )
-    exact = int(found_in(train["text"], test["text"]).sum())
+    exact = int(found_in(_keys(train, inputs, str), _keys(test, inputs, str)).sum())
     overlap = found_in(train_keys, test_keys) & keep
     if overlap.any():
         report.add(

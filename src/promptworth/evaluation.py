@@ -30,12 +30,12 @@ from .inference import (
 from .io import atomic_path, write_json
 from .methods import Run
 from .modeling import load_tokenizer, peak_memory_mib, pick_device
-from .params import EvalParams, Params
+from .params import EvalParams, Params, check_label_words
 from .paths import EVAL, MODEL, RUNS
 from .prompt_training import load_lm
 from .prompts import content_free_prompt, label_token_ids
 from .records import run_identity, write_cost
-from .runs import load_run_data, load_test_rows
+from .runs import load_class_names, load_run_data, load_test_rows
 from .scoring import score_predictions
 from .verbalise import NONE, verbalise_bertscore, verbalise_exact, verbalise_rouge
 
@@ -140,7 +140,8 @@ def lm_inputs(run: Run, params: Params, test: pd.DataFrame, tokenizer, context: 
 
 def evaluate_run(run: Run, params: Params) -> dict:
     """Score `run` on the test subset; write its outputs; return its scores per reading."""
-    spec, names = run.spec, params.data.label_names
+    spec, names = run.spec, load_class_names()
+    check_label_words(params, len(names))
     device, dtype = pick_device(params.gpu, params.eval.cpu_bf16)
     tokenizer = load_tokenizer(MODEL)
     start = time.perf_counter()
@@ -148,7 +149,13 @@ def evaluate_run(run: Run, params: Params) -> dict:
     if spec.family == "head":
         test = load_test_rows()
         readings, tokens = predict_head(
-            spec, RUNS / run.name, test["article"], tokenizer, params.eval.batch_size, device, dtype
+            spec,
+            RUNS / run.name,
+            test["head_input"],
+            tokenizer,
+            params.eval.batch_size,
+            device,
+            dtype,
         )
     else:
         pattern = params.pattern_for(run)

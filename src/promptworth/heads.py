@@ -33,7 +33,7 @@ def train_head_frozen(
     data: RunData, num_labels: int, ctx: TrainContext
 ) -> tuple[nn.Module, TrainResult]:
     backbone = load_backbone(ctx.model_dir).to(ctx.device)
-    train_ids = _encode(ctx.tokenizer, data.train["article"])
+    train_ids = _encode(ctx.tokenizer, data.train["head_input"])
     train_x = frozen_features(
         backbone, train_ids, ctx.tokenizer.pad_token_id, ctx.eval_batch_size, ctx.device,
         ctx.dtype, progress=False,
@@ -63,8 +63,8 @@ def train_head_full(
     model = HeadClassifier(load_backbone(ctx.model_dir), num_labels).to(ctx.device)
     prepare_for_training(model.backbone, ctx.options)
     pad, device, dtype = ctx.tokenizer.pad_token_id, ctx.device, ctx.dtype
-    train_ids = _encode(ctx.tokenizer, data.train["article"])
-    dev_ids = _encode(ctx.tokenizer, data.dev["article"])
+    train_ids = _encode(ctx.tokenizer, data.train["head_input"])
+    dev_ids = _encode(ctx.tokenizer, data.dev["head_input"])
 
     def logits(module: nn.Module, batch: list[int]) -> torch.Tensor:
         ids, mask = pad_batch([train_ids[i] for i in batch], pad)
@@ -118,7 +118,7 @@ def load_linear(run_dir: Path) -> nn.Linear:
 
 
 def predict_head(
-    spec: Method, run_dir: Path, test_articles, tokenizer, batch_size: int, device, dtype
+    spec: Method, run_dir: Path, test_texts, tokenizer, batch_size: int, device, dtype
 ) -> tuple[dict[str, np.ndarray], int]:
     """Argmax predictions on the test rows, and the tokens that went through the LM for them
     (head_frozen: none, the features stage computed them once for every run)."""
@@ -129,7 +129,7 @@ def predict_head(
     model = HeadClassifier(load_backbone(run_dir / "backbone"), head.out_features)
     model.head = head
     model = model.to(device)
-    ids = _encode(tokenizer, test_articles)
+    ids = _encode(tokenizer, test_texts)
     pad = tokenizer.pad_token_id
     longest = sorted(ids, key=len, reverse=True)
     batch_size = grow_batch_size(

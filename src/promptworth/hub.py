@@ -1,6 +1,7 @@
 """Is a hub dataset loadable here (from the hub or the local cache)? One line if not.
 
-    python -m promptworth.hub ag_news     # exit 0 if loadable, else one error line and exit 1
+    python -m promptworth.hub ag_news          # exit 0 if loadable, else one error line and exit 1
+    python -m promptworth.hub glue --config rte --hint "set data.source to a local file"
 
 The presets ask this before any stage runs, so a machine without hub access and without a local
 copy stops at once with what to do, instead of after minutes of retries in the download stage.
@@ -8,6 +9,7 @@ copy stops at once with what to do, instead of after minutes of retries in the d
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import urllib.request
@@ -15,7 +17,7 @@ import urllib.request
 HUB = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
 
 
-def hub_problem(dataset_id: str, timeout: float = 10.0) -> str | None:
+def hub_problem(dataset_id: str, config: str | None = None, timeout: float = 10.0) -> str | None:
     """None when the hub answers for `dataset_id` or its datasets cache holds it; else why not."""
     if os.environ.get("HF_HUB_OFFLINE", "0") in ("", "0"):
         try:
@@ -30,19 +32,27 @@ def hub_problem(dataset_id: str, timeout: float = 10.0) -> str | None:
     try:
         from datasets import load_dataset_builder
 
-        load_dataset_builder(dataset_id)
+        load_dataset_builder(dataset_id, config)
         return None
     except Exception:  # any failure means "not usable offline"
         return reason + "; not in the datasets cache either"
 
 
 def main() -> None:
-    dataset_id = sys.argv[1]
-    problem = hub_problem(dataset_id)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dataset_id", help="hub dataset id, e.g. ag_news or glue")
+    parser.add_argument("--config", default=None, help="its config, e.g. rte (data.config)")
+    parser.add_argument(
+        "--hint",
+        default="set data.source to a local file or a save_to_disk folder instead",
+        help="what the error line tells the user to do instead",
+    )
+    args = parser.parse_args()
+    problem = hub_problem(args.dataset_id, args.config)
     if problem is not None:
         print(
-            f"error: {dataset_id!r} cannot be loaded: the Hugging Face hub is unreachable "
-            f"({problem}); set AG_NEWS_TRAIN and AG_NEWS_TEST to local files instead",
+            f"error: {args.dataset_id!r} cannot be loaded: the Hugging Face hub is unreachable "
+            f"({problem}); {args.hint}",
             file=sys.stderr,
         )
         sys.exit(1)

@@ -35,10 +35,21 @@ class DataChecks:
 
 @dataclass(frozen=True)
 class DataParams:
-    source: str
-    test_source: str | None
-    label_names: tuple[str, ...]
+    """A task: where its rows are, which split trains and which tests, its columns, its classes."""
+
+    source: str  # hub id, local file, or a datasets.save_to_disk folder
+    config: str | None  # hub configuration (glue: rte)
+    test_source: str | None  # a local test file (for a local source of one split)
+    train_split: str
+    test_split: str
+    inputs: tuple[str, ...]  # input columns, named by the patterns' slots
+    label_column: str
+    label_names: tuple[str, ...] | None  # None: the dataset's ClassLabel names
     checks: DataChecks
+
+    @property
+    def num_labels(self) -> int | None:
+        return None if self.label_names is None else len(self.label_names)
 
 
 @dataclass(frozen=True)
@@ -54,11 +65,17 @@ class Pattern:
     template: str
     label_words: tuple[str, ...]
 
+    @property
+    def slots(self) -> set[str]:
+        from .prompts import template_slots
+
+        return set(template_slots(self.template))
+
 
 @dataclass(frozen=True)
 class FormatParams:
     patterns: dict[str, Pattern]
-    max_article_tokens: int
+    max_input_tokens: int
 
 
 @dataclass(frozen=True)
@@ -153,6 +170,7 @@ class MethodParams:
     lora_alpha: int | None = None
     lora_dropout: float | None = None
     virtual_tokens: int | None = None
+    init_text: str | None = None  # prompt tuning: the text its virtual tokens start from
     shots: int | None = None  # icl_few
     max_tokens: int | None = None  # icl_few: context budget (None: the model's)
 
@@ -304,18 +322,20 @@ class _Section:
         return tuple(values)
 
 
-def _label_words(s: _Section, name: str, num_labels: int) -> tuple[str, ...]:
+def _label_words(s: _Section, name: str, num_labels: int | None) -> tuple[str, ...]:
     """One target word per class; distinct and not punctuation-only once normalised as the exact
-    verbaliser normalises (" World" and " world" would be one class to it; " ?" nothing)."""
+    verbaliser normalises (" World" and " world" would be one class to it; " ?" nothing). With
+    the class names from the dataset (data.label_names null), the count is checked at download."""
     from .verbalise import normalise
 
     words = s.list_(name)
-    if len(words) != num_labels or not all(isinstance(w, str) and w.strip() for w in words):
-        raise s.fail(
-            name,
-            f"must give one non-empty word per class ({num_labels}, as data.label_names), "
-            f"got {words!r}",
-        )
+    if (
+        not all(isinstance(w, str) and w.strip() for w in words)
+        or len(words) < 2
+        or (num_labels is not None and len(words) != num_labels)
+    ):
+        count = f"{num_labels}, as data.label_names" if num_labels else "at least 2"
+        raise s.fail(name, f"must give one non-empty word per class ({count}), got {words!r}")
     normalised = [normalise(w) for w in words]
     empty = [w for w, n in zip(words, normalised, strict=True) if not n]
     if empty:
@@ -334,19 +354,40 @@ def _label_words(s: _Section, name: str, num_labels: int) -> tuple[str, ...]:
 
 
 def _data(s: _Section) -> DataParams:
-    names = s.list_("label_names")
-    if len(names) < 2 or not all(isinstance(n, str) and n.strip() for n in names):
-        raise s.fail("label_names", f"must list at least 2 non-empty class names, got {names!r}")
+    names = None
+    if s._get("label_names") is not None:
+        names = s.list_("label_names")
+        if len(names) < 2 or not all(isinstance(n, str) and n.strip() for n in names):
+            raise s.fail(
+                "label_names", f"must list at least 2 non-empty class names, got {names!r}"
+            )
+    inputs = s.list_("inputs")
+    for column in inputs:
+        if not isinstance(column, str) or not column.isidentifier():
+            raise s.fail(
+                "inputs", f"must name columns with letters, digits and '_' (template slots), "
+                f"got {column!r}"
+            )  # fmt: skip
+    label = s.str_("label_column")
+    if label in inputs:
+        raise s.fail("label_column", f"({label!r}) is also an input column in data.inputs")
     checks = s.section("checks")
     return DataParams(
-        s.str_("source"),
-        s.str_("test_source", optional=True),
-        tuple(names),
-        DataChecks(**{k: checks.one_of(k, allowed) for k, allowed in CHECK_ACTIONS.items()}),
+        source=s.str_("source"),
+        config=s.str_("config", optional=True),
+        test_source=s.str_("test_source", optional=True),
+        train_split=s.str_("train_split"),
+        test_split=s.str_("test_split"),
+        inputs=tuple(inputs),
+        label_column=label,
+        label_names=None if names is None else tuple(names),
+        checks=DataChecks(**{k: checks.one_of(k, a) for k, a in CHECK_ACTIONS.items()}),
     )
 
 
-def _format(s: _Section, num_labels: int) -> FormatParams:
+def _format(s: _Section, data: DataParams) -> FormatParams:
+    from .prompts import template_slots
+
     table = s.section("patterns")
     if not table.raw:
         raise s.fail("patterns", "must define at least one pattern")
@@ -356,14 +397,32 @@ def _format(s: _Section, num_labels: int) -> FormatParams:
             raise table.fail(name, "pattern names may hold only letters, digits and '_'")
         p = table.section(name)
         template = p.str_("template")
-        if template.count("{text}") != 1:
-            raise p.fail("template", f"must contain '{{text}}' exactly once, got {template!r}")
+        slots = template_slots(template)
+        unknown = [c for c in slots if c not in data.inputs]
+        if unknown:
+            raise p.fail(
+                "template",
+                f"has the slot {{{unknown[0]}}}, but data.inputs {list(data.inputs)} has no "
+                f"column {unknown[0]!r}",
+            )
+        for column in data.inputs:
+            if slots.count(column) != 1:
+                raise p.fail(
+                    "template",
+                    f"must hold the slot {{{column}}} exactly once (one per input column in "
+                    f"data.inputs), got {template!r}",
+                )
         try:
-            template.replace("{text}", "").format()
+            slotless = template
+            for column in data.inputs:
+                slotless = slotless.replace("{" + column + "}", "")
+            slotless.format()
         except (IndexError, KeyError, ValueError) as err:
-            raise p.fail("template", f"may hold no placeholder but {{text}} ({err})") from err
-        patterns[str(name)] = Pattern(template, _label_words(p, "label_words", num_labels))
-    return FormatParams(patterns, s.int_("max_article_tokens", 1))
+            raise p.fail(
+                "template", f"may hold no placeholder but the input slots ({err})"
+            ) from err
+        patterns[str(name)] = Pattern(template, _label_words(p, "label_words", data.num_labels))
+    return FormatParams(patterns, s.int_("max_input_tokens", 1))
 
 
 def _grid(s: _Section, pattern_names: tuple[str, ...]) -> GridParams:
@@ -446,8 +505,9 @@ def _method(s: _Section, name: str, num_labels: int) -> MethodParams:
             lora_dropout=m.float_("dropout", 0.0, 1.0),
         )
     if spec.trains == "soft_prompt":
-        allowed.add("virtual_tokens")
+        allowed |= {"virtual_tokens", "init_text"}
         values["virtual_tokens"] = m.int_("virtual_tokens", 1)
+        values["init_text"] = m.str_("init_text")
     if spec.family == "icl_few":
         allowed |= {"shots", "max_tokens"}
         values.update(shots=m.int_("shots", 1), max_tokens=m.int_("max_tokens", 1, optional=True))
@@ -543,8 +603,8 @@ def parse_params(
     """Validate a params mapping (as loaded from params.yaml) into typed settings."""
     root = _Section(raw, "", (path, lines or {}))
     data = _data(root.section("data"))
-    num_labels = len(data.label_names)
-    fmt = _format(root.section("format"), num_labels)
+    num_labels = data.num_labels
+    fmt = _format(root.section("format"), data)
     grid = _grid(root.section("grid"), tuple(fmt.patterns))
     methods_section = root.section("methods")
     unknown = sorted(set(methods_section.raw) - set(METHODS))
@@ -585,3 +645,20 @@ def load_params(path: str | Path = "params.yaml") -> Params:
         raise ParamsError(f"params file not found: {path}")
     raw, lines = load_yaml_file(path)
     return parse_params(raw, str(path), lines)
+
+
+def check_label_words(params: Params, num_labels: int) -> None:
+    """Every pattern's (and the control's) target words against the task's class count, once
+    the classes are known (data.label_names null: the download stage reads them)."""
+    for name, pattern in params.format.patterns.items():
+        if len(pattern.label_words) != num_labels:
+            raise ParamsError(
+                f"params: 'format.patterns.{name}.label_words' has {len(pattern.label_words)} "
+                f"words, but the task has {num_labels} classes"
+            )
+    for method, settings in params.methods.items():
+        if settings.label_words is not None and len(settings.label_words) != num_labels:
+            raise ParamsError(
+                f"params: 'methods.{method}.label_words' has {len(settings.label_words)} words, "
+                f"but the task has {num_labels} classes"
+            )

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 RAW = Path("data/raw")
+CLASSES = RAW / "classes.json"  # the task's class names, in label-id order
 MODEL = Path("data/model")
 PLAN = Path("data/plan.json")
 SPLITS = Path("data/splits")  # dev.json, test.json, order-<seed>.json

@@ -27,10 +27,10 @@ def _headline_panel(ax, curves: pd.DataFrame, prompt: str, baseline: str, result
         runs = curves[curves["series"] == series]
         if runs.empty:
             continue
-        ax.scatter(runs["size"], runs["accuracy"], color=colour, alpha=0.45, s=18, zorder=3)
+        ax.scatter(runs["size"], runs["accuracy"], color=colour, alpha=0.5, s=22, zorder=3,
+                   label=f"{series}: one run (seed)")  # fmt: skip
         sizes, accs = envelope(runs)
-        ax.step(sizes, accs, where="post", color=colour, alpha=0.25, linewidth=1)
-        ax.plot(sizes, accs, color=colour, linewidth=2, label=f"{series} (best run per size)")
+        ax.plot(sizes, accs, color=colour, linewidth=2, label=f"{series}: best run per size")
         shapes[series] = (sizes, accs)
     if len(shapes) == 2:
         (ps, pa), (hs, ha) = shapes[prompt], shapes[baseline]
@@ -48,10 +48,19 @@ def _headline_panel(ax, curves: pd.DataFrame, prompt: str, baseline: str, result
             text += f"\n95% bootstrap interval over runs: [{boot['low']:.0f}, {boot['high']:.0f}]"
         ax.text(0.02, 0.97, text, transform=ax.transAxes, va="top", fontsize=9,
                 bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "tab:green"})  # fmt: skip
-    ax.set_xscale("log")
+    _size_axis(ax, curves["size"])
     ax.set_xlabel("training points (log scale)")
     ax.set_ylabel("test accuracy")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="best")
+
+
+def _size_axis(ax, sizes: pd.Series) -> None:
+    """Log scale, ticked at the grid's own sizes, written as plain numbers."""
+    ticks = sorted({int(n) for n in sizes if n > 0})
+    ax.set_xscale("log")
+    if ticks:
+        ax.set_xticks(ticks, [f"{n:,}" for n in ticks])
+        ax.minorticks_off()
 
 
 def _family_panel(ax, curves: pd.DataFrame, family: str, palette) -> None:
@@ -66,12 +75,12 @@ def _family_panel(ax, curves: pd.DataFrame, family: str, palette) -> None:
                      palette=palette, ax=ax)  # fmt: skip
     for (series, g), style in zip(flat.groupby("series"), (":", "-.", "--"), strict=False):
         ax.axhline(g["accuracy"].mean(), linestyle=style, color="grey", linewidth=1, label=series)
-    ax.set_xscale("log")
+    _size_axis(ax, rows["size"] if not rows.empty else curves["size"])
     ax.set_title(family.replace("+", " and "), fontsize=10)
     ax.set_xlabel("training points")
     ax.set_ylabel("test accuracy")
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=7, loc="lower right")
+        ax.legend(fontsize=7, loc="best")
 
 
 def plot_learning_curves(
@@ -97,7 +106,7 @@ def plot_learning_curves(
     fig = plt.figure(figsize=(4.2 * columns, 9))
     grid = fig.add_gridspec(2, columns, height_ratios=[1.35, 1])
     _headline_panel(fig.add_subplot(grid[0, :]), curves, *headline, result)
-    palettes = ("Oranges_d", "Blues_d", "Greens_d")
+    palettes = ("Dark2", "tab10", "Set1")  # qualitative: every series its own colour
     for k, family in enumerate(families):
         _family_panel(fig.add_subplot(grid[1, k]), curves, family, palettes[k % len(palettes)])
     fig.suptitle(f"{title}: {headline[0]} vs {headline[1]}")

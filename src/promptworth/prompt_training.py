@@ -22,9 +22,6 @@ from .prompts import encode_prompt_target, label_token_ids
 from .runs import RunData
 from .training import TrainContext, TrainResult, lm_target_loss, seed_everything, train_loop
 
-# Prompt tuning starts its virtual tokens from the embeddings of this text (Lester et al. found
-# vocabulary initialisation better than random), repeated to fill them.
-SOFT_PROMPT_INIT = "Classify the topic of this news article: world, sports, business or science."
 ADAPTERS = ("lora", "soft_prompt")  # what peft adds; saved alone, without the LM
 
 
@@ -49,8 +46,10 @@ def prompt_model(spec: Method, model_dir: Path, settings: MethodParams) -> nn.Mo
         config = PromptTuningConfig(
             task_type=TaskType.CAUSAL_LM,
             num_virtual_tokens=settings.virtual_tokens,
+            # From a text's embeddings (Lester et al. found vocabulary initialisation better
+            # than random), repeated to fill the virtual tokens.
             prompt_tuning_init=PromptTuningInit.TEXT,
-            prompt_tuning_init_text=SOFT_PROMPT_INIT,
+            prompt_tuning_init_text=settings.init_text,
             tokenizer_name_or_path=str(model_dir),
         )
     return get_peft_model(model, config)

@@ -17,11 +17,11 @@ from .heads import save_head, train_head
 from .io import atomic_path, write_json
 from .methods import Run
 from .modeling import RuntimeOptions, load_tokenizer, peak_memory_mib, pick_device
-from .params import LearningRate, Params
+from .params import LearningRate, Params, check_label_words
 from .paths import MODEL, RUNS, TRAIN_LOGS
 from .prompt_training import save_prompt_model, train_prompt
 from .records import TrainLog, run_identity, write_cost
-from .runs import load_run_data
+from .runs import load_class_names, load_run_data
 from .training import TrainContext, TrainResult, TrainSettings, num_training_steps
 
 
@@ -61,6 +61,7 @@ def selection_key(result: TrainResult) -> tuple[float, float]:
 
 def train_run(run: Run, params: Params, accelerator) -> None:
     spec, t = run.spec, params.train
+    check_label_words(params, len(load_class_names()))
     is_main = accelerator.is_main_process
     device, dtype = pick_device(params.gpu, t.cpu_bf16)
     if accelerator.num_processes > 1:
@@ -106,7 +107,7 @@ def train_run(run: Run, params: Params, accelerator) -> None:
                 evaluate_dev=dev_rows_used(params, len(rates), len(data.dev)) > 0,
             )
             if spec.family == "head":
-                model, result = train_head(spec, data, len(params.data.label_names), ctx)
+                model, result = train_head(spec, data, len(load_class_names()), ctx)
             else:
                 model, result = train_prompt(
                     spec, data, pattern.label_words, params.methods[run.method], ctx

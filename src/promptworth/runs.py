@@ -11,7 +11,7 @@ import torch
 from safetensors.torch import load_file
 
 from .io import read_json
-from .paths import FEATURES, FORMATTED, SPLITS, order_file
+from .paths import CLASSES, FEATURES, FORMATTED, SPLITS, order_file
 from .prompts import apply_pattern
 from .sampling import nested_subset
 
@@ -29,8 +29,8 @@ def _with_pattern(rows: pd.DataFrame, template: str | None, label_words: Sequenc
 def load_run_data(
     size: int, seed: int, template: str | None = None, label_words: Sequence[str] = ()
 ) -> RunData:
-    """The run's training and dev rows (row, article, label); with a `template`, each also gets
-    a prompt and a target (the prompt methods)."""
+    """The run's training and dev rows (row, inputs, label, head_input); with a `template`,
+    each also gets a prompt and a target (the prompt methods)."""
     table = pd.read_parquet(FORMATTED / "train.parquet")  # row i is data/raw row i
     order = read_json(order_file(seed))
     train = table.iloc[nested_subset(order, size, f"size {size} of seed {seed}")]
@@ -42,7 +42,7 @@ def load_run_data(
 
 
 def load_test_rows(template: str | None = None, label_words: Sequence[str] = ()) -> pd.DataFrame:
-    """The test subset every run is scored on (row, article, label; prompt and target too)."""
+    """The test subset every run is scored on (row, inputs, label, head_input; prompt, target)."""
     table = pd.read_parquet(FORMATTED / "test.parquet")
     rows = table.iloc[read_json(SPLITS / "test.json")].reset_index(drop=True)
     return _with_pattern(rows, template, label_words)
@@ -54,3 +54,8 @@ def load_features(split: str) -> torch.Tensor:
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: did the features stage run?")
     return load_file(path)["features"]
+
+
+def load_class_names() -> tuple[str, ...]:
+    """The task's class names, in label-id order, as the download stage resolved them."""
+    return tuple(read_json(CLASSES))
