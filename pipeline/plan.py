@@ -26,7 +26,7 @@ from promptworth.plan import (
     grid_summary,
     shared_seconds,
 )
-from promptworth.prompts import input_separator, join_inputs
+from promptworth.prompts import format_prompt, input_separator, join_inputs
 
 THROUGHPUT = Path("bench/throughput.json")
 SAMPLE_ROWS = 2000  # rows tokenised to estimate the mean input length
@@ -57,7 +57,9 @@ def main() -> None:
     article = sum(min(n, params.format.max_input_tokens) for n in lengths) / len(lengths)
     pattern_tokens = {
         name: len(
-            tokenizer(p.template.replace("{text}", ""), add_special_tokens=False)["input_ids"]
+            tokenizer(
+                format_prompt(p.template, dict.fromkeys(p.slots, "")), add_special_tokens=False
+            )["input_ids"]
         )
         for name, p in params.format.patterns.items()
     }

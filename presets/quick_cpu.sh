@@ -34,4 +34,5 @@ exec dvc exp run "${DATA_ARGS[@]}" "${MODEL_ARGS[@]}" \
   -S "train.early_stopping.patience=null" \
   -S "train.early_stopping.eval_interval=30" \
   -S "methods.prompt.generate=false" \
+  -S "methods.head_full.learning_rate={backbone: 2.0e-5, head: 1.0e-2}" \
   "$@"

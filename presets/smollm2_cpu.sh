@@ -40,7 +40,7 @@ exec dvc exp run "${DATA_ARGS[@]}" "${MODEL_ARGS[@]}" \
   -S "train.max_steps=150" \
   -S "train.early_stopping.patience=null" \
   -S "eval.cpu_bf16=true" \
-  -S "methods.head_frozen.learning_rate=1.0e-3" \
-  -S "methods.head_full.learning_rate={backbone: 2.0e-5, head: 1.0e-3}" \
+  -S "methods.head_frozen.learning_rate=1.0e-2" \
+  -S "methods.head_full.learning_rate={backbone: 2.0e-5, head: 1.0e-2}" \
   -S "methods.prompt.learning_rate=2.0e-5" \
   "$@"
