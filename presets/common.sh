@@ -41,3 +41,14 @@ smollm2_args() {
     -S "eval.bertscore.num_layers=6"
   )
 }
+
+task_pattern() {
+  # A task's own pattern replaces AG News' three and is the one every family and the report use.
+  # Usage: task_pattern NAME '{template: "...", label_words: [...]}'  (sets PATTERN_ARGS)
+  PATTERN_ARGS=(
+    -S '~format.patterns.instruct' -S '~format.patterns.question' -S '~format.patterns.category'
+    -S "+format.patterns.$1=$2"
+    -S "grid.prompt.patterns=[$1]" -S "grid.icl_zero.patterns=[$1]"
+    -S "grid.icl_few.patterns=[$1]" -S "report.main_pattern=$1"
+  )
+}

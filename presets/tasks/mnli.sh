@@ -5,14 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 . presets/common.sh
 hub_check glue --config mnli
+task_pattern ynm '{template: "{premise} Question: {hypothesis} Yes, no, or maybe? Answer:", label_words: [" Yes", " Maybe", " No"]}'
 exec dvc exp run \
+  "${PATTERN_ARGS[@]}" \
   -S "data.source=glue" -S "data.config=mnli" -S "data.test_source=null" \
   -S "data.train_split=train" -S "data.test_split=validation_matched" \
   -S "data.inputs=[premise,hypothesis]" -S "data.label_column=label" -S "data.label_names=null" \
-  -S '~format.patterns.instruct' -S '~format.patterns.question' -S '~format.patterns.category' \
-  -S '+format.patterns.ynm={template: "{premise} Question: {hypothesis} Yes, no, or maybe? Answer:", label_words: [" Yes", " Maybe", " No"]}' \
   -S 'methods.prompt_null.label_words=[" Alice", " Bob", " Carol"]' \
-  -S "grid.prompt.patterns=[ynm]" -S "grid.icl_zero.patterns=[ynm]" \
-  -S "grid.icl_few.patterns=[ynm]" -S "report.main_pattern=ynm" \
   -S "format.max_input_tokens=256" \
   "$@"

@@ -5,14 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 . presets/common.sh
 hub_check glue --config sst2
+task_pattern review '{template: "Review: {sentence} Sentiment:", label_words: [" negative", " positive"]}'
 exec dvc exp run \
+  "${PATTERN_ARGS[@]}" \
   -S "data.source=glue" -S "data.config=sst2" -S "data.test_source=null" \
   -S "data.train_split=train" -S "data.test_split=validation" \
   -S "data.inputs=[sentence]" -S "data.label_column=label" -S "data.label_names=null" \
-  -S '~format.patterns.instruct' -S '~format.patterns.question' -S '~format.patterns.category' \
-  -S '+format.patterns.review={template: "Review: {sentence} Sentiment:", label_words: [" negative", " positive"]}' \
   -S 'methods.prompt_null.label_words=[" Alice", " Bob"]' \
-  -S "grid.prompt.patterns=[review]" -S "grid.icl_zero.patterns=[review]" \
-  -S "grid.icl_few.patterns=[review]" -S "report.main_pattern=review" \
   -S "grid.head.sizes=[10,100,1000,10000]" -S "grid.prompt.sizes=[10,100,1000,10000]" \
   "$@"
