@@ -153,6 +153,22 @@ def task_params(base: dict, model, bert) -> dict:
     return p
 
 
+def pair_task_params(data_dir, model, bert, template: str, label_words: list[str]) -> dict:
+    """The 3-class pair task, read from a save_to_disk folder, with one pattern `task`."""
+    folder = save_pair_task(data_dir / "nli")
+    base = yaml.safe_load((ROOT / "params.yaml").read_text())
+    p = task_params(base, model, bert)
+    p["data"].update(
+        source=str(folder), test_source=None, test_split="validation",
+        inputs=["premise", "hypothesis"], label_column="label", label_names=None,
+    )  # fmt: skip
+    p["format"]["patterns"] = {"task": {"template": template, "label_words": label_words}}
+    p["methods"]["prompt_null"]["label_words"] = [" Alice", " Bob", " Carol", " David"][
+        : len(label_words)
+    ]
+    return p
+
+
 def repro_task(tmp_path_factory, params) -> tuple:
     work = make_repo(tmp_path_factory.mktemp("task"), params)
     out = dvc("repro", cwd=work)
@@ -189,20 +205,10 @@ def test_a_two_class_single_text_task_runs_end_to_end(
 def test_a_three_class_pair_task_from_a_saved_dataset_runs_end_to_end(
     tmp_path_factory, tiny_model_dir, tiny_bert_dir
 ):
-    folder = save_pair_task(tmp_path_factory.mktemp("nli") / "nli")
-    base = yaml.safe_load((ROOT / "params.yaml").read_text())
-    p = task_params(base, tiny_model_dir, tiny_bert_dir)
-    p["data"].update(
-        source=str(folder), test_source=None, test_split="validation",
-        inputs=["premise", "hypothesis"], label_column="label", label_names=None,
+    p = pair_task_params(
+        tmp_path_factory.mktemp("nli"), tiny_model_dir, tiny_bert_dir,
+        "{premise} Question: {hypothesis}? Answer:", [" yes", " maybe", " no"],
     )  # fmt: skip
-    p["format"]["patterns"] = {
-        "task": {
-            "template": "{premise} Question: {hypothesis}? Answer:",
-            "label_words": [" yes", " maybe", " no"],
-        }
-    }
-    p["methods"]["prompt_null"]["label_words"] = [" Alice", " Bob", " Carol"]
     work, out, summary = repro_task(tmp_path_factory, p)
     assert json.loads((work / "data/raw/classes.json").read_text()) == list(NLI)
     formatted = pd.read_parquet(work / "data/formatted/train.parquet")
@@ -219,17 +225,11 @@ def test_a_three_class_pair_task_from_a_saved_dataset_runs_end_to_end(
 def test_a_badly_described_task_fails_at_download_naming_the_key(
     tmp_path_factory, tiny_model_dir, tiny_bert_dir
 ):
-    folder = save_pair_task(tmp_path_factory.mktemp("bad") / "nli")
-    base = yaml.safe_load((ROOT / "params.yaml").read_text())
-    p = task_params(base, tiny_model_dir, tiny_bert_dir)
-    p["data"].update(
-        source=str(folder), test_source=None, test_split="validation",
-        inputs=["premise", "hypothesis"], label_column="label", label_names=None,
+    # Two words for a three-class task: found when the classes are read.
+    p = pair_task_params(
+        tmp_path_factory.mktemp("bad"), tiny_model_dir, tiny_bert_dir,
+        "{premise} Q: {hypothesis}?", [" yes", " no"],
     )  # fmt: skip
-    p["format"]["patterns"] = {
-        "task": {"template": "{premise} Q: {hypothesis}?", "label_words": [" yes", " no"]}
-    }  # two words for a three-class task: found when the classes are read
-    p["methods"]["prompt_null"]["label_words"] = [" Alice", " Bob"]
     work = make_repo(tmp_path_factory.mktemp("badtask"), p)
     out = dvc("repro", cwd=work, ok=False)
     assert (
