@@ -52,3 +52,20 @@ task_pattern() {
     -S "grid.icl_few.patterns=[$1]" -S "report.main_pattern=$1"
   )
 }
+
+published_cpu_args() {
+  # What the published SmolLM2 run and its learning-rate pilot share: the data, the prompt
+  # pattern, the steps and the precision (sets PUBLISHED_ARGS).
+  PUBLISHED_ARGS=(
+    -S "sample.dev_size=500"
+    -S "sample.test_size=1000"
+    -S "format.max_input_tokens=64"
+    -S "grid.prompt.methods=[prompt]"
+    -S "grid.prompt.patterns=[instruct]"
+    -S "train.epochs=3"
+    -S "train.min_steps=30"
+    -S "train.max_steps=150"
+    -S "train.early_stopping.patience=null"
+    -S "eval.cpu_bf16=true"
+  )
+}

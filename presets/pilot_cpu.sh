@@ -11,23 +11,14 @@ cd "$(dirname "$0")/.."
 . presets/common.sh
 data_args
 smollm2_args
-exec dvc exp run "${DATA_ARGS[@]}" "${MODEL_ARGS[@]}" \
-  -S "sample.dev_size=500" \
-  -S "sample.test_size=1000" \
-  -S "format.max_input_tokens=64" \
+published_cpu_args
+exec dvc exp run "${DATA_ARGS[@]}" "${MODEL_ARGS[@]}" "${PUBLISHED_ARGS[@]}" \
   -S "grid.head.sizes=[100]" \
   -S "grid.head.seeds=[0]" \
-  -S "grid.prompt.methods=[prompt]" \
-  -S "grid.prompt.patterns=[instruct]" \
   -S "grid.prompt.sizes=[100]" \
   -S "grid.prompt.seeds=[0]" \
   -S "grid.icl_zero.patterns=[]" \
   -S "grid.icl_few.patterns=[]" \
-  -S "train.epochs=3" \
-  -S "train.min_steps=30" \
-  -S "train.max_steps=150" \
-  -S "train.early_stopping.patience=null" \
-  -S "eval.cpu_bf16=true" \
   -S "methods.head_frozen.learning_rate=[1.0e-4,1.0e-3,1.0e-2,3.0e-2,1.0e-1]" \
   -S "methods.head_full.learning_rate={backbone: 2.0e-5, head: [1.0e-4, 1.0e-3, 1.0e-2, 3.0e-2, 1.0e-1]}" \
   -S "methods.prompt.learning_rate=[1.0e-5,2.0e-5,5.0e-5]" \

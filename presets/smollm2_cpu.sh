@@ -24,25 +24,16 @@ cd "$(dirname "$0")/.."
 . presets/common.sh
 data_args
 smollm2_args
-exec dvc exp run "${DATA_ARGS[@]}" "${MODEL_ARGS[@]}" \
-  -S "sample.dev_size=500" \
-  -S "sample.test_size=1000" \
-  -S "format.max_input_tokens=64" \
+published_cpu_args
+exec dvc exp run "${DATA_ARGS[@]}" "${MODEL_ARGS[@]}" "${PUBLISHED_ARGS[@]}" \
   -S "grid.head.sizes=${SIZES:-[10,20,50,100,200,500,1000]}" \
   -S "grid.head.seeds=[0,1,2]" \
-  -S "grid.prompt.methods=[prompt]" \
-  -S "grid.prompt.patterns=[instruct]" \
   -S "grid.prompt.sizes=${SIZES:-[10,20,50,100,200,500,1000]}" \
   -S "grid.prompt.seeds=[0,1,2]" \
   -S "grid.icl_few.patterns=[instruct]" \
   -S "grid.icl_few.sizes=[10]" \
   -S "grid.icl_few.seeds=[0]" \
   -S "methods.icl_few.shots=2" \
-  -S "train.epochs=3" \
-  -S "train.min_steps=30" \
-  -S "train.max_steps=150" \
-  -S "train.early_stopping.patience=null" \
-  -S "eval.cpu_bf16=true" \
   -S "methods.head_frozen.learning_rate=1.0e-2" \
   -S "methods.head_full.learning_rate={backbone: 2.0e-5, head: 1.0e-2}" \
   -S "methods.prompt.learning_rate=2.0e-5" \
