@@ -70,8 +70,14 @@ def main() -> None:
     # training and the no-grad passes separately, as train.cpu_bf16 and eval.cpu_bf16 are.
     train = table["cpu_bf16"] if device == "cpu" and params.train.cpu_bf16 else measured
     infer = table["cpu_bf16"] if device == "cpu" and params.eval.cpu_bf16 else measured
+    precision = ""
+    if device == "cpu":  # on CUDA bf16 is always on where the card has it
+        precision = (
+            f"; training {'bf16' if params.train.cpu_bf16 else 'fp32'}, "
+            f"scoring {'bf16' if params.eval.cpu_bf16 else 'fp32'}"
+        )
     throughput = Throughput(
-        device, measured["machine"], train["train_flops"], infer["infer_flops"],
+        device, measured["machine"] + precision, train["train_flops"], infer["infer_flops"],
         measured["stage_overhead_s"],
     )  # fmt: skip
     parameters = count_parameters(MODEL)

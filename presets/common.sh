@@ -55,7 +55,9 @@ task_pattern() {
 
 published_cpu_args() {
   # What the published SmolLM2 run and its learning-rate pilot share: the data, the prompt
-  # pattern, the steps and the precision (sets PUBLISHED_ARGS).
+  # pattern, the steps and the precision (sets PUBLISHED_ARGS). Usage: published_cpu_args
+  # [PATIENCE]: train.early_stopping.patience, default null (fixed steps, last weights, no dev
+  # row read: the published protocol); presets/selection_cpu.sh passes one.
   PUBLISHED_ARGS=(
     -S "sample.dev_size=500"
     -S "sample.test_size=1000"
@@ -65,7 +67,17 @@ published_cpu_args() {
     -S "train.epochs=3"
     -S "train.min_steps=30"
     -S "train.max_steps=150"
-    -S "train.early_stopping.patience=null"
+    -S "train.early_stopping.patience=${1:-null}"
     -S "eval.cpu_bf16=true"
+  )
+}
+
+published_learning_rates() {
+  # The learning rates the pilot chose on dev rows (presets/pilot_cpu.sh, reports/pilot.md), for
+  # every preset whose runs are slices of the published one (sets RATE_ARGS).
+  RATE_ARGS=(
+    -S "methods.head_frozen.learning_rate=1.0e-2"
+    -S "methods.head_full.learning_rate={backbone: 2.0e-5, head: 1.0e-2}"
+    -S "methods.prompt.learning_rate=2.0e-5"
   )
 }

@@ -25,7 +25,8 @@ cd "$(dirname "$0")/.."
 data_args
 smollm2_args
 published_cpu_args
-exec dvc exp run "${DATA_ARGS[@]}" "${MODEL_ARGS[@]}" "${PUBLISHED_ARGS[@]}" \
+published_learning_rates
+exec dvc exp run "${DATA_ARGS[@]}" "${MODEL_ARGS[@]}" "${PUBLISHED_ARGS[@]}" "${RATE_ARGS[@]}" \
   -S "grid.head.sizes=${SIZES:-[10,20,50,100,200,500,1000]}" \
   -S "grid.head.seeds=[0,1,2]" \
   -S "grid.prompt.sizes=${SIZES:-[10,20,50,100,200,500,1000]}" \
@@ -34,7 +35,4 @@ exec dvc exp run "${DATA_ARGS[@]}" "${MODEL_ARGS[@]}" "${PUBLISHED_ARGS[@]}" \
   -S "grid.icl_few.sizes=[10]" \
   -S "grid.icl_few.seeds=[0]" \
   -S "methods.icl_few.shots=2" \
-  -S "methods.head_frozen.learning_rate=1.0e-2" \
-  -S "methods.head_full.learning_rate={backbone: 2.0e-5, head: 1.0e-2}" \
-  -S "methods.prompt.learning_rate=2.0e-5" \
   "$@"

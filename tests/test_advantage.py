@@ -13,6 +13,7 @@ from promptworth.advantage import (
     leave_one_run_out,
     points_needed,
 )
+from promptworth.report import advantage_text
 
 
 def runs(sizes, accs, seed=0):
@@ -107,6 +108,16 @@ def test_a_prompt_above_the_head_everywhere_gives_a_lower_bound():
     assert advantage_bound(prompt, head) == {"at_least": 990.0}
     assert advantage_bound(head, prompt) == {"at_most": -990.0}
     assert advantage_bound(PROMPT, HEAD) is None  # overlapping curves need no bound
+
+
+def test_a_one_size_method_below_the_head_is_bounded_by_zero_not_minus_zero():
+    # icl_few at 10 points only, under a head whose 10-point run already beats it.
+    few = runs([10], [0.5])
+    head = runs([10, 100], [0.6, 0.8])
+    bound = advantage_bound(few, head)
+    assert bound == {"at_most": 0.0} and str(bound["at_most"]) == "0.0"
+    text = advantage_text({"advantage": None, "bound": bound})
+    assert text.startswith("at most 0 points: the baseline's smallest size") and "-0" not in text
 
 
 def test_log_space_reading_of_a_tenfold_shift():

@@ -122,3 +122,44 @@ def test_a_task_preset_without_the_hub_stops_with_one_line_naming_its_dataset(pr
     assert done.stderr.strip().count("\n") == 0, done.stderr
     assert "cannot be loaded" in done.stderr and "data.source" in done.stderr
     assert not (tmp_path / "args.txt").exists()
+
+
+def flat(tree: dict, prefix: str = "") -> dict:
+    """{"train.early_stopping.patience": 4, ...}: every leaf under its dotted key."""
+    out = {}
+    for key, value in tree.items():
+        if isinstance(value, dict) and value:
+            out.update(flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+@pytest.mark.parametrize(
+    "preset, may_differ",
+    [
+        ("quick_cpu.sh", ("sample.test_size", "grid.", "methods.prompt.generate")),
+        ("selection_cpu.sh", ("train.early_stopping.", "grid.", "methods.prompt.generate")),
+    ],
+)
+def test_the_quick_and_selection_presets_keep_the_published_protocol(
+    preset, may_differ, tmp_path, local_data
+):
+    # Their runs are slices of the published run (same split, steps, learning rates, precision),
+    # so their numbers can be set beside README "Results".
+    settings = {}
+    for name in ("smollm2_cpu.sh", preset):
+        run_preset(ROOT / "presets" / name, tmp_path, **local_data)
+        settings[name] = flat(resolved_params((tmp_path / "args.txt").read_text().splitlines()))
+    published, other = settings["smollm2_cpu.sh"], settings[preset]
+    ran = {m for family in ("head", "prompt") for m in other[f"grid.{family}.methods"]}
+    changed = {
+        k
+        for k in published.keys() | other.keys()
+        if published.get(k) != other.get(k)
+        and not (k.startswith("methods.") and k.split(".")[1] not in ran)  # a method not run
+    }
+    assert changed and not [k for k in changed if not k.startswith(may_differ)]
+    if preset == "selection_cpu.sh":
+        assert other["train.early_stopping.patience"] == 4  # the published run reads no dev row
+        assert published["train.early_stopping.patience"] is None

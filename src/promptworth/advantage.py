@@ -138,11 +138,13 @@ def advantage_bound(prompt_runs: pd.DataFrame, head_runs: pd.DataFrame) -> dict 
     """What can be said when the curves share no accuracy range. If the prompt's worst point
     (its smallest size) is at least the head's best, the head never catches up within its sizes:
     the prompt is worth at least (head's largest size - prompt's smallest size) points. The
-    mirror case bounds it from above. None when the curves do overlap."""
+    mirror case (the head's smallest size already matches the prompt's best) bounds it from
+    above by (head's smallest size - prompt's largest size), zero or negative. None when the
+    curves do overlap."""
     ps, pa = envelope(prompt_runs)
     hs, ha = envelope(head_runs)
     if pa[0] >= ha[-1]:
         return {"at_least": float(hs[-1] - ps[0])}
     if ha[0] >= pa[-1]:
-        return {"at_most": float(-(ps[-1] - hs[0]))}
+        return {"at_most": float(hs[0] - ps[-1]) + 0.0}  # + 0.0: never "-0"
     return None

@@ -150,7 +150,8 @@ def grid_summary(grid) -> str:
         if f.patterns:
             text += f" ({', '.join(f.patterns)})"
         if f.sizes:
-            text += f" at {', '.join(map(str, f.sizes))} points x {len(f.seeds)} seeds"
+            seeds = f"{len(f.seeds)} seed" + ("s" if len(f.seeds) != 1 else "")
+            text += f" at {', '.join(map(str, f.sizes))} points x {seeds}"
         return text
 
     parts = [axes(grid.head, " and ".join(grid.head.methods))] if grid.head.methods else []

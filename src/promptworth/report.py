@@ -254,7 +254,10 @@ def advantage_text(res: dict | None) -> str:
                 "matches the baseline's best run (the curves share no accuracy range)"
             )
         if "at_most" in bound:
-            return f"at most {bound['at_most']:.0f} points (the curves share no accuracy range)"
+            return (
+                f"at most {bound['at_most']:.0f} points: the baseline's smallest size already "
+                "matches this method's best run (the curves share no accuracy range)"
+            )
         return "undefined: the two curves share no accuracy range"
     text = f"{res['advantage']:.1f} points"
     if res["loo_std"] is not None:
