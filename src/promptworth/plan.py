@@ -131,7 +131,8 @@ def describe(costs: Sequence[RunCost], shared: float, throughput: Throughput) ->
         if mine[0].run.spec.is_trained:
             detail += f", {min(c.steps for c in mine)}..{max(c.steps for c in mine)} steps"
             detail += f", {min(c.epochs for c in mine):.1f}+ epochs"
-        lines.append(f"  {method:<14} {len(mine):>4} runs  {detail:<50} ~{_duration(hours)}")
+        runs = f"{len(mine):>4} run" + ("s" if len(mine) != 1 else " ")
+        lines.append(f"  {method:<14} {runs}  {detail:<50} ~{_duration(hours)}")
     total = (sum(c.seconds for c in costs) + shared) / 3600
     lines.append(
         f"estimated {_duration(total)} on {throughput.device} ({throughput.machine}; "
