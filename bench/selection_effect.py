@@ -70,7 +70,8 @@ def pair_runs(fixed: pd.DataFrame, selected: pd.DataFrame, runs: Path) -> pd.Dat
 def mean_std(values: pd.Series) -> str:
     std = values.std(ddof=1) if len(values) > 1 else float("nan")
     spread = f" +- {std:.3f}" if len(values) > 1 else ""
-    return f"{values.mean():.3f}{spread} ({len(values)} seeds)"
+    seeds = f"{len(values)} seed" + ("s" if len(values) != 1 else "")
+    return f"{values.mean():.3f}{spread} ({seeds})"
 
 
 def summary_table(pairs: pd.DataFrame) -> list[str]:
@@ -137,7 +138,7 @@ def main() -> None:
         "# What dev-row selection does (presets/selection_cpu.sh beside the published run)",
         "",
         "Each selected run repeats a published run (same data, seed, steps and learning rate) "
-        "but measures dev accuracy every 10 steps on the dev rows and keeps the best "
+        "but measures dev accuracy every 15 steps (and at the last) on the dev rows and keeps the best "
         "evaluation's weights (ties: lower dev loss, then the later step; never before one "
         "pass over the subset) instead of the last ones. Test accuracy on the same "
         f"{int(selected['n'].iloc[0])} test rows. std: ddof=1 over seeds.",

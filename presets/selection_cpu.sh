@@ -2,7 +2,7 @@
 # The early-stopped reading beside the published fixed-step one (README "Results", "What dev-row
 # selection does"): the headline pair (head_full, prompt) at 10 and 100 points x 3 seeds, trained
 # exactly as the published run (same data, seeds, steps, learning rates), but with dev accuracy
-# measured on the 500 dev rows every 10 steps and the best evaluation's weights kept (ties: lower
+# measured on the 500 dev rows every 15 steps and the best evaluation's weights kept (ties: lower
 # dev loss, then the later step) instead of the last ones. Dev evaluation draws no random number,
 # so each run follows the published run's trajectory: where it keeps the last step, its test
 # accuracy must equal the published one, which bench/selection_effect.py checks.
@@ -28,6 +28,6 @@ exec dvc exp run "${DATA_ARGS[@]}" "${MODEL_ARGS[@]}" "${PUBLISHED_ARGS[@]}" "${
   -S "grid.prompt.seeds=[0,1,2]" \
   -S "grid.icl_zero.patterns=[]" \
   -S "grid.icl_few.patterns=[]" \
-  -S "train.early_stopping.eval_interval=10" \
+  -S "train.early_stopping.eval_interval=15" \
   -S "methods.prompt.generate=false" \
   "$@"

@@ -146,3 +146,11 @@ def test_report_gives_every_comparison_its_error_bars():
         (0, 0), (0, 1), (1, 0), (1, 1)
     }  # fmt: skip
     assert res["bootstrap"]["low"] <= 45.0 <= res["bootstrap"]["high"]
+
+
+def test_one_run_per_method_gives_no_error_bar_rather_than_a_zero_width_one():
+    boot = bootstrap_interval(runs([10, 100], [0.7, 0.8]), HEAD, 101, resamples=50, seed=0)
+    assert math.isnan(boot["low"]) and math.isnan(boot["high"]) and boot["resamples"] == 0
+    res = {"advantage": 26.8, "loo_std": None, "bootstrap": {"low": None}, "runs": [1, 1]}
+    text = advantage_text(res)
+    assert text == "26.8 points (one run of a method: no error bar; more seeds give one)"

@@ -105,9 +105,15 @@ def bootstrap_interval(
     confidence: float = 0.95,
 ) -> dict:
     """Percentile bootstrap over runs: draw each method's runs with replacement (as many as it
-    has), recompute the advantage, take the central `confidence` interval of the defined draws."""
+    has), recompute the advantage, take the central `confidence` interval of the defined draws.
+    A method with a single run gives no interval (NaN, resamples 0): resampling one run only
+    redraws it, and a zero-width interval would claim a certainty one run cannot give."""
     rng = np.random.default_rng(seed)
     p_seeds, h_seeds = _runs(prompt_runs), _runs(head_runs)
+    if min(len(p_seeds), len(h_seeds)) < 2:
+        nan = float("nan")
+        return {"low": nan, "high": nan, "confidence": confidence, "resamples": 0,
+                "undefined_resamples": 0}  # fmt: skip
     draws = []
     for _ in range(resamples):
         p_pick = set(rng.choice(p_seeds, size=len(p_seeds)).tolist())

@@ -267,6 +267,8 @@ def advantage_text(res: dict | None) -> str:
         text += (
             f", {boot['confidence']:.0%} bootstrap interval [{boot['low']:.0f}, {boot['high']:.0f}]"
         )
+    elif min(res.get("runs") or [2]) < 2:
+        text += " (one run of a method: no error bar; more seeds give one)"
     return text
 
 
