@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from promptworth.io import read_json
+from promptworth.params import load_params
 
 KEY = ["series", "method", "pattern", "size", "seed"]
 
@@ -125,11 +126,13 @@ def main() -> None:
     parser.add_argument("--runs", type=Path, default=Path("data/runs"))
     parser.add_argument("--out", type=Path, default=Path("reports/selection.md"))
     parser.add_argument("--tolerance", type=float, default=0.0005)
+    parser.add_argument("--params", type=Path, default=Path("params.yaml"), help="the run's params")
     args = parser.parse_args()
-    for path in (args.fixed, args.selected, args.runs):
+    for path in (args.fixed, args.selected, args.runs, args.params):
         if not path.exists():
             raise SystemExit(f"error: {path} not found")
     fixed, selected = pd.read_csv(args.fixed), pd.read_csv(args.selected)
+    interval = load_params(args.params).train.early_stopping.eval_interval
     # The readings both runs share: the ones selection can change (argmax, rank).
     selected = selected[selected["series"].isin(["head_full/argmax", "prompt/rank"])]
     pairs = pair_runs(fixed, selected, args.runs)
@@ -138,7 +141,8 @@ def main() -> None:
         "# What dev-row selection does (presets/selection_cpu.sh beside the published run)",
         "",
         "Each selected run repeats a published run (same data, seed, steps and learning rate) "
-        "but measures dev accuracy every 15 steps (and at the last) on the dev rows and keeps the best "
+        f"but measures dev accuracy every {interval} steps (and at the last) on the dev rows "
+        "and keeps the best "
         "evaluation's weights (ties: lower dev loss, then the later step; never before one "
         "pass over the subset) instead of the last ones. Test accuracy on the same "
         f"{int(selected['n'].iloc[0])} test rows. std: ddof=1 over seeds.",
