@@ -21,14 +21,17 @@ from pathlib import Path
 import pandas as pd
 
 from promptworth.io import read_json
+from promptworth.methods import Run
 from promptworth.params import load_params
+from promptworth.report import format_cell
 
 KEY = ["series", "method", "pattern", "size", "seed"]
 
 
 def run_name(row: pd.Series) -> str:
-    pattern = f"-{row['pattern']}" if isinstance(row["pattern"], str) and row["pattern"] else ""
-    return f"{row['method']}{pattern}-{row['size']}-{row['seed']}"
+    """The run's folder under data/runs (patterns read from CSV are "" for the heads)."""
+    pattern = row["pattern"] if isinstance(row["pattern"], str) and row["pattern"] else None
+    return Run(row["method"], pattern, int(row["size"]), int(row["seed"])).name
 
 
 def dev_trace(record: dict) -> str:
@@ -69,10 +72,14 @@ def pair_runs(fixed: pd.DataFrame, selected: pd.DataFrame, runs: Path) -> pd.Dat
 
 
 def mean_std(values: pd.Series) -> str:
-    std = values.std(ddof=1) if len(values) > 1 else float("nan")
-    spread = f" +- {std:.3f}" if len(values) > 1 else ""
-    seeds = f"{len(values)} seed" + ("s" if len(values) != 1 else "")
-    return f"{values.mean():.3f}{spread} ({seeds})"
+    """`0.822 +- 0.017 (3 seeds)`, as the report's accuracy cells."""
+    several = len(values) > 1
+    return format_cell({
+        "accuracy_mean": values.mean(),
+        "accuracy_std": values.std(ddof=1) if several else None,
+        "seeds": len(values),
+        "none_rate_mean": 0.0,
+    })  # fmt: skip
 
 
 def summary_table(pairs: pd.DataFrame) -> list[str]:
