@@ -10,16 +10,19 @@ import pandas as pd
 from safetensors.torch import save_file
 
 from promptworth.cli import run_stage
+from promptworth.hardware import select_runtime
 from promptworth.inference import frozen_features
 from promptworth.io import atomic_path, read_json
-from promptworth.modeling import load_backbone, load_tokenizer, pick_device
+from promptworth.modeling import load_backbone, load_tokenizer
 from promptworth.params import load_params
 from promptworth.paths import FEATURES, FORMATTED, MODEL, SPLITS
 
 
 def main() -> None:
     params = load_params()
-    device, dtype = pick_device(params.gpu, params.eval.cpu_bf16)
+    runtime = select_runtime(params.gpu, params.eval.cpu_bf16, "eval.cpu_bf16")
+    runtime.announce()
+    device, dtype = runtime.device, runtime.dtype
     tokenizer = load_tokenizer(MODEL)
     backbone = load_backbone(MODEL).to(device)
     table = {name: pd.read_parquet(FORMATTED / f"{name}.parquet") for name in ("train", "test")}

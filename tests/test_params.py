@@ -43,6 +43,8 @@ def test_repository_params_are_valid_and_are_the_real_experiment():
             r"allowed: \['prompt', 'prompt_null', 'prompt_lora', 'prompt_tuning'\]",
         ),
         ("grid.head.methods", ["prompt"], r"'grid.head.methods' has unknown value\(s\)"),
+        ("eval.cpu_bf16", "yes", r"'eval.cpu_bf16' must be auto, true or false, got 'yes'"),
+        ("train.cpu_bf16", 1, r"'train.cpu_bf16' must be auto, true or false, got 1"),
         ("grid.head.sizes", [10, -5], r"'grid.head.sizes' must hold integers >= 1, got -5"),
         ("grid.head.sizes", [10, 10], r"'grid.head.sizes' has duplicate entries"),
         ("grid.icl_zero.sizes", [10], r"'grid.icl_zero' has unknown key\(s\) \['sizes'\]"),

@@ -48,6 +48,9 @@ def test_every_preset_resolves_to_valid_params_from_local_files(preset, tmp_path
     params = resolved_params((tmp_path / "args.txt").read_text().splitlines())
     assert params["data"]["source"] == local_data["AG_NEWS_TRAIN"]
     assert "shared" not in yaml.safe_dump(params)  # nothing points into ../shared
+    # Scoring precision follows the machine (bf16 only where native); training is fp32 by
+    # protocol (bf16 training cost the prompt 6.3 dev points).
+    assert params["eval"]["cpu_bf16"] == "auto" and params["train"]["cpu_bf16"] is False
     parse_params(params)
 
 

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .hardware import select_runtime
 from .heads import predict_head
 from .icl import icl_prompt_ids, pick_demonstrations
 from .inference import (
@@ -29,7 +30,7 @@ from .inference import (
 )
 from .io import atomic_path, write_json
 from .methods import Run
-from .modeling import load_tokenizer, peak_memory_mib, pick_device
+from .modeling import load_tokenizer, peak_memory_mib
 from .params import EvalParams, Params, check_label_words
 from .paths import EVAL, MODEL, RUNS
 from .prompt_training import load_lm
@@ -142,7 +143,9 @@ def evaluate_run(run: Run, params: Params) -> dict:
     """Score `run` on the test subset; write its outputs; return its scores per reading."""
     spec, names = run.spec, load_class_names()
     check_label_words(params, len(names))
-    device, dtype = pick_device(params.gpu, params.eval.cpu_bf16)
+    runtime = select_runtime(params.gpu, params.eval.cpu_bf16, "eval.cpu_bf16")
+    runtime.announce()
+    device, dtype = runtime.device, runtime.dtype
     tokenizer = load_tokenizer(MODEL)
     start = time.perf_counter()
     generations, extra = None, {}

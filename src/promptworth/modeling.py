@@ -15,27 +15,16 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 
+from .hardware import select_runtime
 from .io import resolve_package_path
 
 
 def pick_device(
-    gpu: int | None = None, cpu_bf16: bool = False
+    gpu: int | None = None, cpu_bf16: bool | str = False
 ) -> tuple[torch.device, torch.dtype | None]:
-    """CUDA when present (bf16 autocast where the card supports it), else the CPU: float32, or
-    bf16 autocast with `cpu_bf16` (train.cpu_bf16 / eval.cpu_bf16: faster on CPUs with AVX-512
-    BF16 or AMX, bench/bench_bf16.py). `gpu` picks a card by index (runtime.gpu)."""
-    if torch.cuda.is_available():
-        # cuDNN's fused attention plans a graph for every new sequence shape (~4 ms of CPU per
-        # call, measured on an H100 with gpt2-small); with dynamic padding every batch has a new
-        # shape, so use the flash / memory-efficient SDPA kernels instead.
-        torch.backends.cuda.enable_cudnn_sdp(False)
-        torch.backends.cuda.matmul.allow_tf32 = True  # fp32 matmuls outside autocast
-        dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else None
-        device = torch.device("cuda", gpu) if gpu is not None else torch.device("cuda")
-        if gpu is not None:
-            torch.cuda.set_device(device)
-        return device, dtype
-    return torch.device("cpu"), torch.bfloat16 if cpu_bf16 else None
+    """The device and autocast dtype (None: float32) select_runtime picks, without its line."""
+    runtime = select_runtime(gpu, cpu_bf16)
+    return runtime.device, runtime.dtype
 
 
 def autocast(device: torch.device, dtype: torch.dtype | None):

@@ -146,7 +146,7 @@ class TrainParams:
     compile: bool
     gradient_checkpointing: bool
     num_processes: int
-    cpu_bf16: bool  # bf16 autocast on a CPU (on CUDA it is on wherever the card supports it)
+    cpu_bf16: bool | str  # auto | true | false: bf16 autocast on a CPU (hardware.choose_cpu_bf16)
 
 
 @dataclass(frozen=True)
@@ -189,7 +189,7 @@ class EvalParams:
     verbalisers: tuple[str, ...]
     rouge_threshold: float
     bertscore: BertScoreParams
-    cpu_bf16: bool  # bf16 autocast on a CPU for features, scoring and generation
+    cpu_bf16: bool | str  # auto | true | false, for features, scoring and generation
 
 
 @dataclass(frozen=True)
@@ -285,6 +285,12 @@ class _Section:
         value = self._get(name)
         if not isinstance(value, bool):
             raise self.fail(name, f"must be true or false, got {value!r}")
+        return value
+
+    def bool_or_auto(self, name: str) -> bool | str:
+        value = self._get(name)
+        if value != "auto" and not isinstance(value, bool):
+            raise self.fail(name, f"must be auto, true or false, got {value!r}")
         return value
 
     def one_of(self, name: str, allowed: tuple[str, ...]) -> str:
@@ -476,7 +482,7 @@ def _train(s: _Section) -> TrainParams:
         compile=s.bool_("compile"),
         gradient_checkpointing=s.bool_("gradient_checkpointing"),
         num_processes=s.int_("num_processes", 1),
-        cpu_bf16=s.bool_("cpu_bf16"),
+        cpu_bf16=s.bool_or_auto("cpu_bf16"),
     )
 
 
@@ -561,7 +567,7 @@ def _eval(s: _Section) -> EvalParams:
             bs.int_("num_layers", 1),
             None if bs._get("threshold") is None else bs.float_("threshold", -1.0, 1.0),
         ),
-        cpu_bf16=s.bool_("cpu_bf16"),
+        cpu_bf16=s.bool_or_auto("cpu_bf16"),
     )
 
 

@@ -6,6 +6,9 @@ RAW = Path("data/raw")
 CLASSES = RAW / "classes.json"  # the task's class names, in label-id order
 MODEL = Path("data/model")
 PLAN = Path("data/plan.json")
+PROBES = Path(
+    "data/throughput"
+)  # the plan stage's measured throughput, per machine (not an output)
 SPLITS = Path("data/splits")  # dev.json, test.json, order-<seed>.json
 FORMATTED = Path("data/formatted")
 FEATURES = Path("data/features")

@@ -1,10 +1,10 @@
 """What a grid will cost before it runs: how many runs, how many steps and tokens, and an estimate
-of the wall time on this device from measured throughput (bench/throughput.json).
+of the wall time on this device from measured throughput (probe.py here, or the fixed table).
 
 The estimate counts floating-point work: 6 x parameters per token trained (forward and
 backward), 2 x parameters per token only read (dev and test passes, features), plus a fixed
-start-up per stage (a new Python process loads torch and the model). Throughput per device kind
-comes from bench/bench.py on a named machine; another machine scales it.
+start-up per stage (a new Python process loads torch and the model). Throughput comes from a
+short probe on this machine (probe.py), or from bench/throughput.json for another device kind.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from .training import num_training_steps
 
 @dataclass(frozen=True)
 class Throughput:
-    """Effective FLOP/s measured on one device kind (bench/throughput.json)."""
+    """Effective FLOP/s of a device: measured here by the probe, or the fixed table's."""
 
     device: str  # "cpu" or "cuda"
     machine: str  # where it was measured, in words
@@ -135,9 +135,9 @@ def describe(costs: Sequence[RunCost], shared: float, throughput: Throughput) ->
         lines.append(f"  {method:<14} {runs}  {detail:<50} ~{_duration(hours)}")
     total = (sum(c.seconds for c in costs) + shared) / 3600
     lines.append(
-        f"estimated {_duration(total)} on {throughput.device} ({throughput.machine}; "
-        "bench/throughput.json) before cached stages are skipped; stop now (Ctrl-C) if that is "
-        "more than you meant. README 'Which command' lists smaller presets."
+        f"estimated {_duration(total)} on {throughput.device} ({throughput.machine}) before "
+        "cached stages are skipped; stop now (Ctrl-C) if that is more than you meant. README "
+        "'Which command' lists smaller presets."
     )
     return lines
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 import time
 from contextlib import ExitStack
 
+from .hardware import select_runtime
 from .heads import save_head, train_head
 from .io import atomic_path, write_json
 from .methods import Run
-from .modeling import RuntimeOptions, load_tokenizer, peak_memory_mib, pick_device
+from .modeling import RuntimeOptions, load_tokenizer, peak_memory_mib
 from .params import LearningRate, Params, check_label_words
 from .paths import MODEL, RUNS, TRAIN_LOGS
 from .prompt_training import save_prompt_model, train_prompt
@@ -63,7 +64,10 @@ def train_run(run: Run, params: Params, accelerator) -> None:
     spec, t = run.spec, params.train
     check_label_words(params, len(load_class_names()))
     is_main = accelerator.is_main_process
-    device, dtype = pick_device(params.gpu, t.cpu_bf16)
+    runtime = select_runtime(params.gpu, t.cpu_bf16, "train.cpu_bf16")
+    device, dtype = runtime.device, runtime.dtype
+    if is_main:
+        runtime.announce()
     if accelerator.num_processes > 1:
         device = accelerator.device
     pattern = params.pattern_for(run) if spec.reads_pattern else None
@@ -78,8 +82,8 @@ def train_run(run: Run, params: Params, accelerator) -> None:
     if is_main:
         print(
             f"{run.name}: {len(data.train)} examples, {steps} steps of {t.batch_size} on "
-            f"{device} x{accelerator.num_processes} (bf16: {dtype is not None}), "
-            f"{len(rates)} learning rate(s)"
+            f"{device} x{accelerator.num_processes}, learning rate "
+            + " or ".join(describe_rate(r) for r in rates)
         )
     with ExitStack() as stack:
         # Only the main process writes; the others only take part in training.
@@ -148,9 +152,16 @@ def train_run(run: Run, params: Params, accelerator) -> None:
         )
     print(
         f"{run.name}: trained in {seconds:.1f}s, {result.steps_run}/{steps} steps, kept step "
-        f"{result.chosen_step}, learning rate {rates[chosen].lm:g}"
+        f"{result.chosen_step}, learning rate {describe_rate(rates[chosen])}"
         + (f" (best of {len(rates)} on dev)" if len(rates) > 1 else "")
     )
+
+
+def describe_rate(rate: LearningRate) -> str:
+    """`2e-05`, or `2e-05 (backbone), head 0.01` where a fresh head has its own rate."""
+    if rate.head is None or rate.head == rate.lm:
+        return f"{rate.lm:g}"
+    return f"{rate.lm:g} (backbone), head {rate.head:g}"
 
 
 def _summary(result: TrainResult) -> dict:
