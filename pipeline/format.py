@@ -11,6 +11,7 @@ re-runs only the runs of that pattern.
 import pandas as pd
 
 from promptworth.cli import run_stage
+from promptworth.context import check_fits_context, model_context
 from promptworth.io import atomic_path
 from promptworth.modeling import load_tokenizer
 from promptworth.params import load_params
@@ -21,6 +22,7 @@ from promptworth.prompts import truncate_inputs
 def main() -> None:
     params = load_params()
     tokenizer = load_tokenizer(MODEL)
+    check_fits_context(params, tokenizer, model_context(MODEL))
     with atomic_path(FORMATTED) as tmp:
         tmp.mkdir()
         for name in ("train", "test"):

@@ -18,6 +18,7 @@ import pandas as pd
 import torch
 
 from promptworth.cli import run_stage
+from promptworth.context import check_fits_context, model_context
 from promptworth.hardware import cpu_bf16_chosen, precision_word, process_age_s, select_runtime
 from promptworth.io import write_json
 from promptworth.modeling import count_parameters, load_tokenizer
@@ -25,6 +26,7 @@ from promptworth.params import load_params
 from promptworth.paths import MODEL, PLAN, PROBES, RAW
 from promptworth.plan import (
     Throughput,
+    check_dev_split,
     check_sizes,
     describe,
     estimate_run,
@@ -137,9 +139,11 @@ def main() -> None:
     train = pd.read_parquet(RAW / "train.parquet")
     test_rows = params.sample.test_size or len(pd.read_parquet(RAW / "test.parquet"))
     dev_rows = params.sample.dev_size
+    check_dev_split(dev_rows, len(train))
     check_sizes(params.grid, len(train) - dev_rows, params.methods.get("icl_few") and
                 params.methods["icl_few"].shots)  # fmt: skip
     tokenizer = load_tokenizer(MODEL)
+    check_fits_context(params, tokenizer, model_context(MODEL))
     sample = train.sample(min(SAMPLE_ROWS, len(train)), random_state=0)
     texts = join_inputs(sample, params.data.inputs, input_separator(tokenizer))
     lengths = [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]

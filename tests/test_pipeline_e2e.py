@@ -299,3 +299,30 @@ def test_readme_exp_run_examples_work_as_written(repo):
     assert dvc("queue", "status", cwd=work).count("Queued") == 2
     dvc("queue", "remove", "--queued", cwd=work)
     run(["git", "checkout", "params.yaml", "dvc.lock"], work)
+
+
+def test_a_damaged_checkpoint_never_reaches_the_cache_and_dvc_checkout_restores_it(repo):
+    """cache.type reflink,copy: the workspace file is no link into the cache, so damaging it
+    leaves the cache good; evaluation names the file and `dvc checkout --force` (the command it
+    prints) brings the good one back."""
+    from promptworth.checkpoints import file_sha256
+
+    work = repo[0]
+    stage = next(s for s in listed_stages(work) if s.startswith("train_prompt@prompt-"))
+    cell = stage.split("@")[1]
+    weights = work / "data/runs" / cell / "lm" / "model.safetensors"
+    good = file_sha256(weights)
+    os.truncate(weights, 1000)
+    method, pattern, size, seed = cell.split("-")
+    args = ["--method", method, "--pattern", pattern, "--size", size, "--seed", seed]
+    done = subprocess.run(
+        [sys.executable, "pipeline/evaluate.py", *args],
+        cwd=work, env=env(), capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert f"data/runs/{cell}/lm/model.safetensors: damaged (1,000 bytes" in line
+    assert f"dvc checkout --force data/runs/{cell}" in line
+    dvc("checkout", "--force", f"data/runs/{cell}", cwd=work)
+    assert file_sha256(weights) == good
+    assert stage not in dvc("status", stage, cwd=work)

@@ -93,6 +93,7 @@ def check_data(
     `inputs` together (a premise and hypothesis pair repeats only if both do)."""
     report = CheckReport()
     train_keys, test_keys = _keys(train, inputs, normalise), _keys(test, inputs, normalise)
+    dropped = {}  # check key -> training rows it dropped
     keep = _act(
         checks.train_duplicates,
         "train_duplicates",
@@ -108,17 +109,34 @@ def check_data(
             f"{int(overlap.sum()):,} training rows repeat a test text once normalised "
             f"({exact:,} of them verbatim)"
         )
+    dropped["train_duplicates"] = int((~keep).sum())
+    before = int(keep.sum())
     keep &= _act(
         checks.test_overlap, "test_overlap", overlap, train_table, "text is in the test split",
         report,
     )  # fmt: skip
+    dropped["test_overlap"] = before - int(keep.sum())
+    if not keep.any():
+        causes = {
+            "test_overlap": "repeat a test text (is data.test_source the training file again?)",
+            "train_duplicates": "repeat an earlier training text",
+        }
+        named = "; ".join(f"{n:,} {causes[k]}" for k, n in dropped.items() if n)
+        raise DataError(
+            f"{train_table.name}: every training row was dropped by the data checks: {named}. "
+            "data.checks." + max(dropped, key=dropped.get) + " is 'drop'"
+        )
     kept = train[keep].reset_index(drop=True)
     absent = missing_classes(kept["label"], len(label_names))
     if absent:
         names = [f"{label_names[c]!r} (label {c})" for c in absent]
         message = (
             f"{train_table.name}: class {', '.join(names)} has no training rows"
-            + (" after the checks above" if len(kept) < len(train) else "")
+            + (
+                f" after the data checks dropped {len(train) - len(kept):,} rows"
+                if len(kept) < len(train)
+                else ""
+            )
             + "; no method can learn it"
         )
         if checks.missing_class == "refuse":

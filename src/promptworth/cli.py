@@ -19,6 +19,15 @@ VERBOSE_ENV = "PROMPTWORTH_VERBOSE"
 def run_stage(main: Callable[[], None]) -> None:
     try:
         main()
+    except KeyboardInterrupt:
+        # Outputs are written to temporary paths and moved in place only when complete, so an
+        # interrupted stage leaves nothing half-written; dvc repro starts it again.
+        print(
+            "interrupted: this stage wrote nothing (its outputs appear only when complete); "
+            "`dvc repro` starts it again",
+            file=sys.stderr,
+        )
+        sys.exit(130)
     except PromptworthError as err:
         if os.environ.get(VERBOSE_ENV, "") not in ("", "0"):
             raise

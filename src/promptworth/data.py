@@ -84,7 +84,11 @@ def _decode(path: Path) -> str:
 
 
 def _read_csv(path: Path, columns: TaskColumns) -> Table:
-    reader = csv.reader(io.StringIO(_decode(path), newline=""))
+    text = _decode(path)
+    # csv's default field limit (128 KiB) refuses a long article that JSONL or Parquet accept; no
+    # field can be longer than the file, so that is the limit.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
+    reader = csv.reader(io.StringIO(text, newline=""))
     records, lines, start = [], [], 1
     try:
         for record in reader:
@@ -204,6 +208,12 @@ def read_local_table(
     path = Path(path)
     if is_saved_dataset(path):
         return read_saved_dataset(path, split, columns.label, split_key or "data.train_split")
+    if path.is_dir():
+        raise DataError(
+            f"{path}: is a folder but not one written by datasets' save_to_disk (it has no "
+            "dataset_dict.json, dataset_info.json or state.json); give a CSV, Parquet or JSONL "
+            "file, or a save_to_disk folder"
+        )
     if not path.is_file():
         raise DataError(f"data file not found: {path}")
     suffix = path.suffix.lower()

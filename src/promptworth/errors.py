@@ -19,3 +19,11 @@ class DataError(PromptworthError):
 
 class SamplingError(PromptworthError):
     """A requested size does not fit the available rows; the message names the parameter."""
+
+
+class ModelError(PromptworthError):
+    """model.name cannot be loaded (missing, not a model, unreachable); the message names it."""
+
+
+class CheckpointError(PromptworthError):
+    """A saved checkpoint is damaged or incomplete; the message names the file and the fix."""

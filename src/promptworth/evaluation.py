@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .checkpoints import verify_checkpoint
 from .hardware import select_runtime
 from .heads import predict_head
 from .icl import icl_prompt_ids, pick_demonstrations
@@ -146,6 +147,8 @@ def evaluate_run(run: Run, params: Params) -> dict:
     runtime = select_runtime(params.gpu, params.eval.cpu_bf16, "eval.cpu_bf16")
     runtime.announce()
     device, dtype = runtime.device, runtime.dtype
+    if spec.is_trained:  # a damaged checkpoint fails here in one line, not in safetensors
+        verify_checkpoint(RUNS / run.name, run.train_stage)
     tokenizer = load_tokenizer(MODEL)
     start = time.perf_counter()
     generations, extra = None, {}

@@ -26,7 +26,8 @@ from .training import TrainContext, TrainResult, classification_loss, seed_every
 
 
 def _encode(tokenizer, texts) -> list[list[int]]:
-    return tokenizer(list(texts), add_special_tokens=False)["input_ids"]
+    texts = list(texts)  # none when sample.dev_size is 0 (a tokenizer refuses an empty batch)
+    return tokenizer(texts, add_special_tokens=False)["input_ids"] if texts else []
 
 
 def train_head_frozen(

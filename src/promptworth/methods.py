@@ -121,6 +121,11 @@ class Run:
         return "-".join(str(p) for p in parts if p is not None)
 
     @property
+    def train_stage(self) -> str:
+        """The dvc.yaml stage that trains it (train_prompt@prompt-instruct-10-0)."""
+        return f"train_{self.spec.family}@{self.name}"
+
+    @property
     def spec(self) -> Method:
         return METHODS[self.method]
 

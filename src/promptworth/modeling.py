@@ -15,6 +15,7 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 
+from .errors import ModelError
 from .hardware import select_runtime
 from .io import resolve_package_path
 
@@ -34,27 +35,55 @@ def autocast(device: torch.device, dtype: torch.dtype | None):
 
 def load_source_model(name: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """Load a causal LM from a hub id, a local HF directory, a local .gguf file (dequantised to
-    float32, so it can be trained and saved with save_pretrained) or a `pkg://` file."""
-    name = resolve_package_path(name)
-    if name.endswith(".gguf"):
-        from transformers import GgufConfig
-
-        gguf = Path(name)
-        if not gguf.is_file():
-            raise FileNotFoundError(f"model.name: GGUF file not found: {gguf}")
-        kwargs = {"gguf_file": gguf.name}
-        model = AutoModelForCausalLM.from_pretrained(
-            str(gguf.parent),
-            dtype=torch.float32,
-            quantization_config=GgufConfig(dequantize=True),
-            **kwargs,
+    float32, so it can be trained and saved with save_pretrained) or a `pkg://` file. A source
+    that is missing, not a model, or unreachable raises ModelError naming model.name."""
+    try:
+        resolved = resolve_package_path(name)
+    except FileNotFoundError as err:
+        raise ModelError(f"model.name: {err}") from None
+    path = Path(resolved)
+    if resolved.endswith(".gguf"):
+        if not path.is_file():
+            raise ModelError(f"model.name: GGUF file not found: {path}")
+        return _load_gguf(path)
+    if path.is_file():
+        raise ModelError(
+            f"model.name: {name} is a file, not a model: give the folder that holds its "
+            "config.json and weights, a .gguf file, or a hub id"
         )
-        tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), **kwargs)
-        return model, tokenizer
-    if (name.startswith((".", "/")) or Path(name).exists()) and not Path(name).is_dir():
-        raise FileNotFoundError(f"model.name: local model directory not found: {name}")
-    model = AutoModelForCausalLM.from_pretrained(name, dtype=torch.float32)
-    return model, AutoTokenizer.from_pretrained(name)
+    if resolved.startswith((".", "/", "~")) or path.is_dir():
+        if not path.is_dir():
+            raise ModelError(f"model.name: no such model folder: {path}")
+        if not (path / "config.json").is_file():
+            raise ModelError(
+                f"model.name: {path} has no config.json: not a Hugging Face model folder "
+                "(save_pretrained writes one)"
+            )
+    try:
+        model = AutoModelForCausalLM.from_pretrained(resolved, dtype=torch.float32)
+        tokenizer = AutoTokenizer.from_pretrained(resolved)
+    except OSError as err:  # transformers' word for not found, unreachable, or no weights
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        where = "its folder" if path.is_dir() else "the Hugging Face hub or its cache (offline?)"
+        raise ModelError(
+            f"model.name: {name!r} could not be loaded from {where}: {first}; give a local "
+            "model folder, a .gguf file or a pkg:// file"
+        ) from None
+    return model, tokenizer
+
+
+def _load_gguf(gguf: Path) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    from transformers import GgufConfig
+
+    kwargs = {"gguf_file": gguf.name}
+    model = AutoModelForCausalLM.from_pretrained(
+        str(gguf.parent),
+        dtype=torch.float32,
+        quantization_config=GgufConfig(dequantize=True),
+        **kwargs,
+    )
+    tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), **kwargs)
+    return model, tokenizer
 
 
 def export_model(name: str, out_dir: str | Path) -> None:

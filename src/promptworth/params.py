@@ -16,6 +16,9 @@ from .methods import FAMILIES, METHODS, Run, methods_of
 from .yaml12 import load_yaml_file
 
 VERBALISERS = ("exact", "rouge", "bertscore")
+# Fewer input tokens than this cannot hold a sentence: every article would be cut to a word or
+# two and no method could read its class (format.max_input_tokens).
+MIN_INPUT_TOKENS = 8
 # Accepted peak learning rates, for every method and part.
 LEARNING_RATE_RANGE = (1e-12, 10.0)
 # What the download stage does with a data problem that can be legitimate (data.checks).
@@ -226,14 +229,16 @@ class Params:
 class _Section:
     """Typed accessors over one mapping of params.yaml that know the dotted key and its line."""
 
-    def __init__(self, raw: Any, key: str, ctx: tuple[str, dict[str, int]]):
+    def __init__(self, raw: Any, key: str, ctx: tuple[str, dict[str, int], list]):
         self.raw, self.key, self.ctx = raw, key, ctx
+        self.read: set[str] = set()  # the keys validation asked for: any other is unknown
         if not isinstance(raw, dict):
             where = f"'{key}'" if key else "the params file"
             raise self._error(key, f"{where} must be a mapping, got {type(raw).__name__}")
+        ctx[2].append(self)
 
     def _error(self, key: str, text: str) -> ParamsError:
-        path, lines = self.ctx
+        path, lines, _ = self.ctx
         # The key's own line; for a missing key, its section's.
         line = lines.get(key) or lines.get(key.rpartition(".")[0])
         return ParamsError(f"{path}:{line}: {text}" if line else f"{path}: {text}")
@@ -245,6 +250,7 @@ class _Section:
         return name in self.raw
 
     def _get(self, name: str) -> Any:
+        self.read.add(name)
         if name not in self.raw:
             raise self._error(self.dotted(name), f"missing key '{self.dotted(name)}'")
         return self.raw[name]
@@ -428,7 +434,7 @@ def _format(s: _Section, data: DataParams) -> FormatParams:
                 "template", f"may hold no placeholder but the input slots ({err})"
             ) from err
         patterns[str(name)] = Pattern(template, _label_words(p, "label_words", data.num_labels))
-    return FormatParams(patterns, s.int_("max_input_tokens", 1))
+    return FormatParams(patterns, s.int_("max_input_tokens", MIN_INPUT_TOKENS))
 
 
 def _grid(s: _Section, pattern_names: tuple[str, ...]) -> GridParams:
@@ -607,7 +613,7 @@ def parse_params(
     raw: Any, path: str = "params.yaml", lines: dict[str, int] | None = None
 ) -> Params:
     """Validate a params mapping (as loaded from params.yaml) into typed settings."""
-    root = _Section(raw, "", (path, lines or {}))
+    root = _Section(raw, "", (path, lines or {}, []))
     data = _data(root.section("data"))
     num_labels = data.num_labels
     fmt = _format(root.section("format"), data)
@@ -625,7 +631,7 @@ def parse_params(
         if name in in_grid or methods_section.has(name)
     }
     sample = root.section("sample")
-    return Params(
+    params = Params(
         data=data,
         model_name=root.section("model").str_("name"),
         sample=SampleParams(
@@ -642,6 +648,75 @@ def parse_params(
         report=_report(root.section("report"), grid),
         gpu=root.section("runtime").int_("gpu", 0, optional=True),
     )
+    _refuse_unknown_keys(root.ctx[2])
+    _check_combinations(params, root)
+    return params
+
+
+# Sections whose keys are names (methods, patterns, grid families) check them where they are read.
+NAMED_KEY_SECTIONS = ("grid", "methods", "format.patterns")
+
+
+def _refuse_unknown_keys(sections: list[_Section]) -> None:
+    """A key no validation read is a typo or a setting this version does not have (a `dvc exp run
+    -S +train.epoch=3` adds it silently): refuse it, with the closest known key."""
+    import difflib
+
+    for section in sections:
+        if any(section.key == k or section.key.startswith(k + ".") for k in NAMED_KEY_SECTIONS):
+            continue
+        for name in section.raw:
+            if name in section.read:
+                continue
+            known = sorted(section.read)
+            close = difflib.get_close_matches(str(name), known, n=1, cutoff=0.6)
+            hint = f"; did you mean '{section.dotted(close[0])}'?" if close else ""
+            where = f"'{section.key}'" if section.key else "the params file"
+            raise section._error(
+                section.dotted(str(name)),
+                f"unknown key '{section.dotted(str(name))}'{hint} ({where} has {known})",
+            )
+
+
+def _check_combinations(params: Params, root: _Section) -> None:
+    """Settings valid alone that cannot run together, refused before any stage works."""
+    if not params.grid.runs():
+        raise root._error(
+            "grid",
+            "'grid' asks for no run: every family (head, prompt, icl_zero, icl_few) has an empty "
+            "axis; give at least one family methods, patterns, sizes and seeds as it needs",
+        )
+    needs_dev = []
+    if params.train.early_stopping.patience is not None and any(
+        r.spec.is_trained for r in params.grid.runs()
+    ):
+        needs_dev.append("train.early_stopping.patience")
+    needs_dev += [
+        f"methods.{name}.learning_rate"
+        for name, m in params.methods.items()
+        if len(m.learning_rates) > 1 and any(r.method == name for r in params.grid.runs())
+    ]
+    if params.sample.dev_size == 0 and needs_dev:
+        raise root.section("sample").fail(
+            "dev_size",
+            f"is 0, but {needs_dev[0]} chooses on dev rows (early stopping picks a step, several "
+            "learning rates pick one); give dev rows, or set patience to null and one learning "
+            "rate",
+        )
+    data = params.data
+    if data.test_source is not None and _same_file(data.source, data.test_source):
+        raise root.section("data").fail(
+            "test_source",
+            f"({data.test_source!r}) is the same file as data.source: every training row would be "
+            "a test row; give the test split its own file",
+        )
+
+
+def _same_file(a: str, b: str) -> bool:
+    pa, pb = Path(a), Path(b)
+    if pa.exists() and pb.exists():
+        return pa.resolve() == pb.resolve()
+    return a == b
 
 
 def load_params(path: str | Path = "params.yaml") -> Params:

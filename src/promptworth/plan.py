@@ -51,6 +51,15 @@ def examples_drawn(size: int, batch_size: int, steps: int) -> int:
     return full * size + min(rest * batch_size, size)
 
 
+def check_dev_split(dev_rows: int, train_rows: int) -> None:
+    """The dev split must leave a training pool: blame sample.dev_size, not the sizes."""
+    if dev_rows >= train_rows:
+        raise SamplingError(
+            f"sample.dev_size: {dev_rows:,} dev rows leave no training pool: the training split "
+            f"has {train_rows:,} rows after the data checks"
+        )
+
+
 def check_sizes(grid, pool: int, icl_shots: int | None) -> None:
     """Every size fits the pool (rows left after the dev split) and holds icl_few's shots."""
     for family in ("head", "prompt", "icl_few"):

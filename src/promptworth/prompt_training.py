@@ -73,7 +73,11 @@ def train_prompt(
     prompt_ids, target_ids = encode_prompt_target(
         tokenizer, data.train["prompt"], data.train["target"]
     )
-    dev_prompts = tokenizer(data.dev["prompt"].tolist(), add_special_tokens=False)["input_ids"]
+    dev_prompts = (  # sample.dev_size 0: no dev rows, nothing to evaluate
+        tokenizer(data.dev["prompt"].tolist(), add_special_tokens=False)["input_ids"]
+        if len(data.dev)
+        else []
+    )
     label_ids = label_token_ids(tokenizer, label_words)
 
     def dev_accuracy(step: int) -> dict[str, float]:

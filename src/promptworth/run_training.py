@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from contextlib import ExitStack
 
+from .checkpoints import write_checksums
 from .hardware import select_runtime
 from .heads import save_head, train_head
 from .io import atomic_path, write_json
@@ -143,6 +144,7 @@ def train_run(run: Run, params: Params, accelerator) -> None:
                 "history": result.history,
             },
         )
+        write_checksums(run_dir)  # evaluation verifies the checkpoint against these
         write_cost(
             log_dir / "cost.json",
             train_seconds=seconds,
