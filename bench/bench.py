@@ -22,11 +22,12 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from promptworth.batching import pad_batch
-from promptworth.inference import frozen_features, generate_greedy, rank_classify
-from promptworth.modeling import HeadClassifier, autocast, pick_device
-from promptworth.training import TrainSettings, lm_target_loss, train_loop
-from promptworth.verbalise import verbalise_exact
+from promptworth.lm.batching import pad_batch
+from promptworth.lm.modeling import HeadClassifier, autocast, pick_device
+from promptworth.methods.losses import lm_target_loss
+from promptworth.methods.training import TrainSettings, train_loop
+from promptworth.readout.inference import frozen_features, generate_greedy, rank_classify
+from promptworth.readout.verbalise import verbalise_exact
 
 # Dense bf16 peak of the cards MFU is reported for (TFLOP/s, without sparsity).
 PEAK_TFLOPS = {"H100": 989.0, "H200": 989.0, "A100": 312.0, "L4": 121.0}
@@ -42,7 +43,7 @@ def build_model(name: str, device: torch.device):
     from transformers import GPT2Config, GPT2LMHeadModel
 
     if Path(name).is_dir():
-        from promptworth.modeling import load_causal_lm
+        from promptworth.lm.modeling import load_causal_lm
 
         return load_causal_lm(name).to(device)
     layers, hidden, heads = SIZES[name]
@@ -209,7 +210,7 @@ def main() -> None:
     torch.manual_seed(0)
     model = build_model(args.model, device)
     if args.compile:
-        from promptworth.modeling import RuntimeOptions, prepare_for_training
+        from promptworth.lm.modeling import RuntimeOptions, prepare_for_training
 
         prepare_for_training(model, RuntimeOptions(compile=True))
     vocab = model.config.vocab_size

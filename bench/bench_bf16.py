@@ -20,17 +20,16 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from promptworth.data import load_split
-from promptworth.heads import train_head
-from promptworth.inference import frozen_features, generate_greedy, rank_classify
-from promptworth.methods import METHODS
-from promptworth.modeling import autocast, load_backbone, load_causal_lm, load_tokenizer
-from promptworth.params import MethodParams
-from promptworth.prompt_training import train_prompt
-from promptworth.prompts import apply_pattern, label_token_ids, truncate_inputs
-from promptworth.runs import RunData
-from promptworth.sampling import balanced_order
-from promptworth.training import TrainContext, TrainSettings, lm_target_loss
+from promptworth.config.methods import METHODS
+from promptworth.config.schema import MethodParams
+from promptworth.data.prompts import apply_pattern, label_token_ids, truncate_inputs
+from promptworth.data.runs import RunData
+from promptworth.data.sampling import balanced_order
+from promptworth.data.sources import load_split
+from promptworth.lm.modeling import autocast, load_backbone, load_causal_lm, load_tokenizer
+from promptworth.methods.losses import lm_target_loss
+from promptworth.methods.training import TrainContext, TrainSettings
+from promptworth.readout.inference import frozen_features, generate_greedy, rank_classify
 
 TEMPLATE = "Given news article: {text}. The topic is:"
 WORDS = [" World", " Sports", " Business", " Sci/Tech"]
@@ -80,8 +79,8 @@ def bench_passes(model_dir: Path, data: RunData, tokenizer) -> None:
 
 def step_times(model_dir: Path, data: RunData, tokenizer, steps: int) -> None:
     """Seconds per training step of each trained method's model, fp32 vs bf16."""
-    from promptworth.prompt_training import prompt_model
-    from promptworth.training import make_optimizer
+    from promptworth.methods.registry import TRAINERS
+    from promptworth.methods.training import make_optimizer
 
     prompt_ids = tokenizer(data.train["prompt"].tolist(), add_special_tokens=False)["input_ids"]
     target_ids = tokenizer(data.train["target"].tolist(), add_special_tokens=False)["input_ids"]
@@ -92,7 +91,7 @@ def step_times(model_dir: Path, data: RunData, tokenizer, steps: int) -> None:
     for method in ("prompt", "prompt_lora", "prompt_tuning"):
         times = {}
         for name, dtype in (("fp32", None), ("bf16", BF16)):
-            model = prompt_model(METHODS[method], model_dir, adapters)
+            model = TRAINERS[METHODS[method].trains].build(model_dir, adapters)
             model.train()
             optimizer = make_optimizer(model, 1e-5, 0.0)
             loss = lm_target_loss(prompt_ids, target_ids, tokenizer.pad_token_id, CPU,
@@ -108,13 +107,13 @@ def step_times(model_dir: Path, data: RunData, tokenizer, steps: int) -> None:
         report(f"training step of 8, {method}", times["fp32"], times["bf16"])
 
 
-def dev_accuracy(spec, model, data: RunData, tokenizer, dtype) -> float:
+def dev_accuracy(reads_head: bool, model, data: RunData, tokenizer, dtype) -> float:
     """Dev accuracy of a trained model, its passes in float32 (dtype None) or bf16."""
-    from promptworth.inference import head_logits
+    from promptworth.readout.inference import head_logits
 
     pad = tokenizer.pad_token_id
     model.eval()
-    if spec.family == "head":
+    if reads_head:
         ids = tokenizer(data.dev["head_input"].tolist(), add_special_tokens=False)["input_ids"]
         scores = head_logits(model, ids, pad, 32, CPU, dtype, progress=False)
     else:
@@ -126,20 +125,23 @@ def dev_accuracy(spec, model, data: RunData, tokenizer, dtype) -> float:
 
 def pilot(model_dir: Path, data: RunData, tokenizer, steps: int) -> None:
     """The pilot runs trained each way, each scored both ways, on dev rows only."""
-    for method in ("head_full", "prompt"):
-        spec = METHODS[method]
+    from promptworth.methods.head import train_head_full
+    from promptworth.methods.prompt import train_prompt, whole_lm
+
+    trainers = {  # the two methods of the published comparison
+        "head_full": lambda ctx: train_head_full(data, 4, ctx),
+        "prompt": lambda ctx: train_prompt(whole_lm, data, WORDS, MethodParams(), ctx),
+    }
+    for method, train in trainers.items():
         for name, dtype in (("fp32", None), ("bf16", BF16)):
             rate, head = (2e-5, 1e-3) if method == "head_full" else (2e-5, None)
             settings = TrainSettings(steps, 8, rate, 0.01, 0.1, head_learning_rate=head)
             ctx = TrainContext(model_dir, tokenizer, settings, 0, CPU, dtype, 32)
             start = time.perf_counter()
-            if spec.family == "head":
-                model, _ = train_head(spec, data, 4, ctx)
-            else:
-                model, _ = train_prompt(spec, data, WORDS, MethodParams(), ctx)
+            model, _ = train(ctx)
             seconds = time.perf_counter() - start
             scored = {
-                label: dev_accuracy(spec, model, data, tokenizer, d)
+                label: dev_accuracy(method == "head_full", model, data, tokenizer, d)
                 for label, d in (("fp32", None), ("bf16", BF16))
             }
             print(

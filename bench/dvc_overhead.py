@@ -30,7 +30,7 @@ from pathlib import Path
 
 import yaml
 
-from promptworth.presets import apply_settings, run_with_stand_in_dvc, settings_of
+from promptworth.tooling.stand_in_dvc import apply_settings, run_with_stand_in_dvc, settings_of
 
 ROOT = Path(__file__).resolve().parents[1]
 STUB = '''"""Write each named output (a folder gets the files later stages depend on inside it)."""

@@ -10,19 +10,15 @@ wrongly (a missing column, labels outside the classes, a test split without labe
 that do not match the classes) fails here, before any model is loaded.
 """
 
-from promptworth.checks import check_data
-from promptworth.cli import run_stage
-from promptworth.data import (
-    TaskColumns,
-    holds_splits,
-    load_table,
-    resolve_class_names,
-    validate_table,
-)
-from promptworth.errors import DataError
-from promptworth.io import atomic_path, write_json
-from promptworth.params import check_label_words, load_params
-from promptworth.paths import CLASSES, RAW
+from promptworth.config.params import check_label_words, load_params
+from promptworth.core.cli import run_stage
+from promptworth.core.errors import DataError
+from promptworth.core.io import atomic_path, write_json
+from promptworth.core.paths import CLASSES, RAW
+from promptworth.data.checks import check_data
+from promptworth.data.readers import TaskColumns
+from promptworth.data.sources import holds_splits, load_table
+from promptworth.data.validate import resolve_class_names, validate_table
 
 
 def main() -> None:

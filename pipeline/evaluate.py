@@ -9,8 +9,8 @@ icl_few's demonstrations from the run's subset and records them.
 
 import argparse
 
-from promptworth.cli import run_stage
-from promptworth.methods import METHODS, Run
+from promptworth.config.methods import METHODS, Run
+from promptworth.core.cli import run_stage
 
 
 def parse_args() -> argparse.Namespace:
@@ -25,8 +25,8 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     run = Run(args.method, args.pattern, args.size, args.seed)
-    from promptworth.evaluation import evaluate_run
-    from promptworth.params import load_params
+    from promptworth.config.params import load_params
+    from promptworth.methods.evaluate_run import evaluate_run
 
     for reading, s in evaluate_run(run, load_params()).items():
         print(

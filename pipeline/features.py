@@ -9,13 +9,13 @@ re-runs this stage.
 import pandas as pd
 from safetensors.torch import save_file
 
-from promptworth.cli import run_stage
-from promptworth.hardware import select_runtime
-from promptworth.inference import frozen_features
-from promptworth.io import atomic_path, read_json
-from promptworth.modeling import load_backbone, load_tokenizer
-from promptworth.params import load_params
-from promptworth.paths import FEATURES, FORMATTED, MODEL, SPLITS
+from promptworth.config.params import load_params
+from promptworth.core.cli import run_stage
+from promptworth.core.hardware import select_runtime
+from promptworth.core.io import atomic_path, read_json
+from promptworth.core.paths import FEATURES, FORMATTED, MODEL, SPLITS
+from promptworth.lm.modeling import load_backbone, load_tokenizer
+from promptworth.readout.inference import frozen_features
 
 
 def main() -> None:

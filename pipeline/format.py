@@ -4,19 +4,19 @@ Writes data/formatted/{train,test}.parquet with columns row, the input columns, 
 head_input (the inputs joined as the head methods read them); `row` is the position in data/raw.
 The longest input is cut first, never the instruction or the target. Every row is formatted,
 whatever the sizes and seeds, so growing the grid never changes this stage's output. Patterns
-are applied when a run reads its rows (promptworth.prompts.apply_pattern), so editing one
+are applied when a run reads its rows (promptworth.data.prompts.apply_pattern), so editing one
 re-runs only the runs of that pattern.
 """
 
 import pandas as pd
 
-from promptworth.cli import run_stage
-from promptworth.context import check_fits_context, model_context
-from promptworth.io import atomic_path
-from promptworth.modeling import load_tokenizer
-from promptworth.params import load_params
-from promptworth.paths import FORMATTED, MODEL, RAW
-from promptworth.prompts import truncate_inputs
+from promptworth.config.params import load_params
+from promptworth.core.cli import run_stage
+from promptworth.core.io import atomic_path
+from promptworth.core.paths import FORMATTED, MODEL, RAW
+from promptworth.data.context import check_fits_context, model_context
+from promptworth.data.prompts import truncate_inputs
+from promptworth.lm.modeling import load_tokenizer
 
 
 def main() -> None:

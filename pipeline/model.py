@@ -1,11 +1,11 @@
 """Stage `model`: resolve model.name (hub id, local directory or .gguf file) into data/model, a
 plain Hugging Face directory (safetensors + tokenizer) that every later stage loads offline."""
 
-from promptworth.cli import run_stage
-from promptworth.io import atomic_path
-from promptworth.modeling import export_model
-from promptworth.params import load_params
-from promptworth.paths import MODEL
+from promptworth.config.params import load_params
+from promptworth.core.cli import run_stage
+from promptworth.core.io import atomic_path
+from promptworth.core.paths import MODEL
+from promptworth.lm.modeling import export_model
 
 
 def main() -> None:

@@ -17,14 +17,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from promptworth.cli import run_stage
-from promptworth.context import check_fits_context, model_context
-from promptworth.hardware import cpu_bf16_chosen, precision_word, process_age_s, select_runtime
-from promptworth.io import write_json
-from promptworth.modeling import count_parameters, load_tokenizer
-from promptworth.params import load_params
-from promptworth.paths import MODEL, PLAN, PROBES, RAW
-from promptworth.plan import (
+from promptworth.analysis.plan import (
     Throughput,
     check_dev_split,
     check_sizes,
@@ -33,8 +26,15 @@ from promptworth.plan import (
     grid_summary,
     shared_seconds,
 )
-from promptworth.probe import cached_probe, describe_probe, measure_throughput, probe_key
-from promptworth.prompts import format_prompt, input_separator, join_inputs
+from promptworth.analysis.probe import cached_probe, describe_probe, measure_throughput, probe_key
+from promptworth.config.params import load_params
+from promptworth.core.cli import run_stage
+from promptworth.core.hardware import cpu_bf16_chosen, precision_word, process_age_s, select_runtime
+from promptworth.core.io import write_json
+from promptworth.core.paths import MODEL, PLAN, PROBES, RAW
+from promptworth.data.context import check_fits_context, model_context
+from promptworth.data.prompts import format_prompt, input_separator, join_inputs
+from promptworth.lm.modeling import count_parameters, load_tokenizer
 
 THROUGHPUT = Path("bench/throughput.json")
 SAMPLE_ROWS = 2000  # rows tokenised to estimate the mean input length

@@ -7,22 +7,21 @@ reports/cost.csv (wall time and memory: measured, so never in metrics/).
 
 from pathlib import Path
 
-from promptworth.cli import run_stage
-from promptworth.io import atomic_path, write_json
-from promptworth.params import load_params
-from promptworth.paths import COST, CURVES, EVAL, PLOT, REPORT, RUNS, SUMMARY, TRAIN_LOGS
-from promptworth.plots import plot_learning_curves
-from promptworth.report import (
-    advantages,
+from promptworth.analysis.plots import plot_learning_curves
+from promptworth.analysis.render import render_markdown
+from promptworth.analysis.report import advantages, pattern_spread
+from promptworth.analysis.results import (
     collect_cost,
     collect_runs,
     labelled_budget,
     main_pattern_rows,
-    pattern_spread,
-    render_markdown,
     summarise,
     summarise_cost,
 )
+from promptworth.config.params import load_params
+from promptworth.core.cli import run_stage
+from promptworth.core.io import atomic_path, write_json
+from promptworth.core.paths import COST, CURVES, EVAL, PLOT, REPORT, RUNS, SUMMARY, TRAIN_LOGS
 
 
 def main() -> None:

@@ -8,11 +8,11 @@ seed changes no file an existing run reads.
 
 import pandas as pd
 
-from promptworth.cli import run_stage
-from promptworth.io import atomic_path, write_json
-from promptworth.params import load_params
-from promptworth.paths import RAW, SPLITS
-from promptworth.sampling import make_splits
+from promptworth.config.params import load_params
+from promptworth.core.cli import run_stage
+from promptworth.core.io import atomic_path, write_json
+from promptworth.core.paths import RAW, SPLITS
+from promptworth.data.sampling import make_splits
 
 
 def main() -> None:

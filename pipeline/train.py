@@ -9,8 +9,8 @@ memory). With train.num_processes > 1, LM-training methods re-launch this script
 
 import argparse
 
-from promptworth.cli import run_stage
-from promptworth.methods import METHODS, Run
+from promptworth.config.methods import METHODS, Run
+from promptworth.core.cli import run_stage
 
 
 def parse_args() -> argparse.Namespace:
@@ -26,15 +26,16 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     run = Run(args.method, args.pattern, args.size, args.seed)
-    from promptworth.distributed import is_launched, make_accelerator, relaunch
-    from promptworth.params import load_params
-    from promptworth.run_training import train_run
+    from promptworth.config.params import load_params
+    from promptworth.core.distributed import is_launched, make_accelerator, relaunch
+    from promptworth.methods.registry import behaviour
+    from promptworth.methods.train_run import train_run
 
     params = load_params()
     processes = params.train.num_processes
     # DDP pays off for the methods that run the LM in every step; a frozen head trains a linear
     # layer on cached features, in one process.
-    if processes > 1 and run.spec.trains != "head" and not is_launched():
+    if processes > 1 and behaviour(run).distributes and not is_launched():
         relaunch(processes)  # the launched processes do the work and write the outputs
         return
     train_run(run, params, make_accelerator())

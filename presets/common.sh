@@ -25,7 +25,7 @@ hub_check() {
   # Usage: hub_check ID [--config NAME] [--hint "what to do instead"]
   # PROMPTWORTH_SKIP_HUB_CHECK=1 skips the check (the tests, a machine that knows better).
   if [ -z "${PROMPTWORTH_SKIP_HUB_CHECK:-}" ]; then
-    python -m promptworth.hub "$@" || exit 1
+    python -m promptworth.core.hub "$@" || exit 1
   fi
 }
 

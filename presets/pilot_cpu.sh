@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# The learning-rate pilot behind the published run (README, "How each setting was chosen"):
+# The learning-rate pilot behind the published run (docs/settings.md):
 # SmolLM2-135M, 100 training points, seed 0, each method trained once per candidate rate and
 # scored on 500 dev rows at its last step; the published run then fixes the chosen rates. Only the train stages
-# run (no evaluate stage, so no test label is read); then `python -m promptworth.pilot` prints
+# run (no evaluate stage, so no test label is read); then `python -m promptworth.analysis.pilot` prints
 # the table. The same data, steps and precision as presets/smollm2_cpu.sh.
 #
-#   AG_NEWS_TRAIN=... AG_NEWS_TEST=... bash presets/pilot_cpu.sh && python -m promptworth.pilot
+#   AG_NEWS_TRAIN=... AG_NEWS_TEST=... bash presets/pilot_cpu.sh && python -m promptworth.analysis.pilot
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . presets/common.sh

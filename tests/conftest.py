@@ -23,7 +23,7 @@ def tiny_bert_dir(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def tiny_tokenizer(tiny_model_dir):
-    from promptworth.modeling import load_tokenizer
+    from promptworth.lm.modeling import load_tokenizer
 
     return load_tokenizer(tiny_model_dir)
 
@@ -32,7 +32,7 @@ def tiny_tokenizer(tiny_model_dir):
 def optimizer_spy(monkeypatch):
     """Records the `fused` flag train_loop asks make_optimizer for, passing every argument on
     unchanged (shared by the CPU and CUDA tests, so CPU CI catches a signature change)."""
-    from promptworth import training
+    from promptworth.methods import training
 
     seen = {}
     original = training.make_optimizer

@@ -8,9 +8,10 @@ import sys
 
 import torch
 
-from promptworth.distributed import is_launched, make_accelerator
-from promptworth.modeling import HeadClassifier
-from promptworth.training import TrainSettings, classification_loss, train_loop
+from promptworth.core.distributed import is_launched, make_accelerator
+from promptworth.lm.modeling import HeadClassifier
+from promptworth.methods.losses import classification_loss
+from promptworth.methods.training import TrainSettings, train_loop
 
 model_dir, out = sys.argv[1], sys.argv[2]
 accelerator = make_accelerator() if is_launched() else None

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from promptworth.advantage import (
+from promptworth.analysis.advantage import (
     accuracy_levels,
     advantage_bound,
     bootstrap_interval,
@@ -13,7 +13,7 @@ from promptworth.advantage import (
     leave_one_run_out,
     points_needed,
 )
-from promptworth.report import advantage_text
+from promptworth.analysis.render import advantage_text
 
 
 def runs(sizes, accs, seed=0):
@@ -129,7 +129,7 @@ def test_log_space_reading_of_a_tenfold_shift():
 
 
 def test_report_gives_every_comparison_its_error_bars():
-    from promptworth.report import advantages
+    from promptworth.analysis.report import advantages
 
     curves = pd.concat(
         [

@@ -6,9 +6,10 @@ Skipped without CUDA (CI has none); run on a GPU machine with `pytest -m cuda`.
 import pytest
 import torch
 
-from promptworth.inference import grow_batch_size, rank_classify
-from promptworth.modeling import RuntimeOptions, load_causal_lm, pick_device
-from promptworth.training import TrainSettings, lm_target_loss, train_loop
+from promptworth.lm.modeling import RuntimeOptions, load_causal_lm, pick_device
+from promptworth.methods.losses import lm_target_loss
+from promptworth.methods.training import TrainSettings, train_loop
+from promptworth.readout.inference import grow_batch_size, rank_classify
 
 pytestmark = [
     pytest.mark.cuda,
@@ -49,7 +50,7 @@ def test_eval_batch_grows_on_cuda():
 
 
 def test_compiled_forward_gives_the_same_logits(tiny_model_dir):
-    from promptworth.modeling import prepare_for_training
+    from promptworth.lm.modeling import prepare_for_training
 
     device = torch.device("cuda")
     ids = torch.tensor([[5, 6, 7, 8]], device=device)

@@ -1,10 +1,12 @@
 import pandas as pd
 import pytest
 
-from promptworth.checks import check_data, class_balance, found_in, repeats_earlier
-from promptworth.data import AG_NEWS, load_split, load_table, validate_table
-from promptworth.errors import DataError
-from promptworth.params import DataChecks
+from promptworth.config.schema import DataChecks
+from promptworth.core.errors import DataError
+from promptworth.data.checks import check_data, class_balance, found_in, repeats_earlier
+from promptworth.data.readers import AG_NEWS
+from promptworth.data.sources import load_split, load_table
+from promptworth.data.validate import validate_table
 
 NAMES = ("World", "Sports", "Business", "Sci/Tech")
 DROP = DataChecks(missing_class="refuse", test_overlap="drop", train_duplicates="drop")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from promptworth.distributed import launch_command
-from promptworth.training import shard
+from promptworth.core.distributed import launch_command
+from promptworth.methods.losses import shard
 
 ROOT = Path(__file__).parents[1]
 

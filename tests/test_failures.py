@@ -12,15 +12,23 @@ import pandas as pd
 import pytest
 import yaml
 
-from promptworth.checkpoints import verify_checkpoint, write_checksums
-from promptworth.checks import check_data
-from promptworth.context import check_fits_context, model_context
-from promptworth.data import load_split, read_local_table
-from promptworth.errors import CheckpointError, DataError, ModelError, ParamsError, SamplingError
-from promptworth.modeling import load_source_model
-from promptworth.params import DataChecks, parse_params
-from promptworth.plan import check_dev_split
-from promptworth.runs import RunData
+from promptworth.analysis.plan import check_dev_split
+from promptworth.config.params import parse_params
+from promptworth.config.schema import DataChecks
+from promptworth.core.checkpoints import verify_checkpoint, write_checksums
+from promptworth.core.errors import (
+    CheckpointError,
+    DataError,
+    ModelError,
+    ParamsError,
+    SamplingError,
+)
+from promptworth.data.checks import check_data
+from promptworth.data.context import check_fits_context, model_context
+from promptworth.data.readers import read_local_table
+from promptworth.data.runs import RunData
+from promptworth.data.sources import load_split
+from promptworth.lm.modeling import load_source_model
 
 ROOT = Path(__file__).parents[1]
 DEFAULTS = yaml.safe_load((ROOT / "params.yaml").read_text())
@@ -75,14 +83,13 @@ def test_dev_rows_required_by_a_setting_but_none_given_are_refused():
 
 
 def test_training_without_dev_rows_works(tiny_model_dir, tiny_tokenizer):
-    from promptworth.methods import METHODS
-    from promptworth.prompt_training import train_prompt
+    from promptworth.methods.prompt import train_prompt, whole_lm
     from tests.test_models import ADAPTERS, WORDS, context, run_data
 
     data = run_data(tiny_tokenizer, n_train=16, n_dev=8)
     no_dev = RunData(data.train, data.dev.iloc[:0])
     ctx = context(tiny_model_dir, tiny_tokenizer, 3, 1e-3)
-    _, result = train_prompt(METHODS["prompt"], no_dev, WORDS, ADAPTERS, ctx)
+    _, result = train_prompt(whole_lm, no_dev, WORDS, ADAPTERS, ctx)
     assert result.steps_run == 3 and "dev_accuracy" not in result.history[-1]
 
 
@@ -95,7 +102,7 @@ def test_the_test_file_equal_to_the_training_file_is_refused(tmp_path):
 
 def test_when_every_training_row_is_a_test_row_the_cause_is_named():
     rows = pd.DataFrame({"text": ["a b", "c d", "e f", "g h"], "label": [0, 1, 2, 3]})
-    from promptworth.data import Table
+    from promptworth.data.readers import Table
 
     table = Table(rows, "train.csv", list(range(2, 6)))
     checks = DataChecks(missing_class="refuse", test_overlap="drop", train_duplicates="drop")
@@ -191,7 +198,7 @@ def test_a_damaged_or_missing_checkpoint_file_is_named_with_the_command_that_res
 def test_ctrl_c_in_a_stage_is_one_line_and_exit_130(tmp_path):
     script = tmp_path / "stage.py"
     script.write_text(
-        "from promptworth.cli import run_stage\n"
+        "from promptworth.core.cli import run_stage\n"
         "def main():\n    raise KeyboardInterrupt\n"
         "run_stage(main)\n"
     )

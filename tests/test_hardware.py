@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import torch
 
-from promptworth.hardware import choose_cpu_bf16, select_runtime
-from promptworth.inference import head_logits, rank_classify
-from promptworth.modeling import HeadClassifier, load_causal_lm
-from promptworth.probe import cached_probe, measure_throughput, probe_key
+from promptworth.analysis.probe import cached_probe, measure_throughput, probe_key
+from promptworth.core.hardware import choose_cpu_bf16, select_runtime
+from promptworth.lm.modeling import HeadClassifier, load_causal_lm
+from promptworth.readout.inference import head_logits, rank_classify
 
 NO_CUDA = pytest.mark.skipif(torch.cuda.is_available(), reason="the CPU decision")
 

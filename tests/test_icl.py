@@ -1,6 +1,6 @@
 import pytest
 
-from promptworth.icl import fit_demonstrations, icl_inputs, pick_demonstrations
+from promptworth.methods.icl import fit_demonstrations, icl_inputs, pick_demonstrations
 
 
 def test_demonstrations_are_distinct_deterministic_and_vary_by_seed():

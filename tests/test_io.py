@@ -1,6 +1,6 @@
 import pytest
 
-from promptworth.io import atomic_path, read_json, write_json
+from promptworth.core.io import atomic_path, read_json, write_json
 
 
 def test_atomic_write_leaves_nothing_after_a_crash(tmp_path):
@@ -32,7 +32,7 @@ def test_json_round_trip_and_missing_file_message(tmp_path):
 def test_package_paths_resolve_inside_installed_packages():
     import pytest as pkg
 
-    from promptworth.io import resolve_package_path
+    from promptworth.core.io import resolve_package_path
 
     resolved = resolve_package_path("pkg://pytest/__init__.py")
     assert resolved.endswith("__init__.py") and pkg.__file__.startswith(

@@ -1,6 +1,6 @@
 """The method table: every method in exactly one family, and what the scripts ask of it."""
 
-from promptworth.methods import CHECKPOINTS, FAMILIES, METHODS, Run, methods_of
+from promptworth.config.methods import CHECKPOINTS, FAMILIES, METHODS, Run, methods_of
 
 
 def test_every_method_belongs_to_one_family_and_every_family_has_a_method():

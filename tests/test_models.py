@@ -4,13 +4,14 @@ import numpy as np
 import pytest
 import torch
 
-from promptworth.inference import generate_greedy, rank_classify
-from promptworth.methods import METHODS
-from promptworth.modeling import HeadClassifier, last_token_states, load_causal_lm
-from promptworth.params import MethodParams
-from promptworth.prompts import apply_pattern, encode_prompt_target, truncate_inputs
-from promptworth.runs import RunData
-from promptworth.training import TrainContext, TrainSettings, num_training_steps
+from promptworth.config.methods import METHODS
+from promptworth.config.schema import MethodParams
+from promptworth.data.prompts import apply_pattern, encode_prompt_target, truncate_inputs
+from promptworth.data.runs import RunData
+from promptworth.lm.modeling import HeadClassifier, last_token_states, load_causal_lm
+from promptworth.methods.steps import num_training_steps
+from promptworth.methods.training import TrainContext, TrainSettings
+from promptworth.readout.inference import generate_greedy, rank_classify
 from tests import tiny
 
 CPU = torch.device("cpu")
@@ -115,10 +116,12 @@ def context(model_dir, tokenizer, steps, lr, seed=0, **kw) -> TrainContext:
 
 
 def train_prompt(tiny_model_dir, tokenizer, steps, seed=0, method="prompt", lr=3e-3, **kw):
-    from promptworth.prompt_training import train_prompt as train
+    from promptworth.methods.prompt import train_prompt as train
+    from promptworth.methods.registry import TRAINERS
 
     ctx = context(tiny_model_dir, tokenizer, steps, lr, seed, **kw)
-    return train(METHODS[method], run_data(tokenizer), WORDS, ADAPTERS, ctx)
+    build = TRAINERS[METHODS[method].trains].build
+    return train(build, run_data(tokenizer), WORDS, ADAPTERS, ctx)
 
 
 def test_prompt_training_is_deterministic_for_a_seed(tiny_model_dir, tiny_tokenizer):
@@ -138,16 +141,16 @@ def test_prompt_training_learns_the_synthetic_topics(tiny_model_dir, tiny_tokeni
 
 
 def test_head_full_training_learns_the_synthetic_topics(tiny_model_dir, tiny_tokenizer):
-    from promptworth.heads import train_head
+    from promptworth.methods.head import train_head_full
 
     ctx = context(tiny_model_dir, tiny_tokenizer, 80, 3e-3)
-    _, result = train_head(METHODS["head_full"], run_data(tiny_tokenizer), 4, ctx)
+    _, result = train_head_full(run_data(tiny_tokenizer), 4, ctx)
     assert result.history[-1]["dev_accuracy"] >= 0.6
 
 
 def test_gradient_checkpointing_gives_the_same_loss_and_gradients(tiny_model_dir):
-    from promptworth.modeling import RuntimeOptions, prepare_for_training
-    from promptworth.training import lm_target_loss
+    from promptworth.lm.modeling import RuntimeOptions, prepare_for_training
+    from promptworth.methods.losses import lm_target_loss
 
     def loss_and_grad(options):
         model = prepare_for_training(load_causal_lm(tiny_model_dir), options)
@@ -168,7 +171,7 @@ def test_gradient_checkpointing_gives_the_same_loss_and_gradients(tiny_model_dir
 
 
 def test_contextual_calibration_divides_out_the_content_free_prior():
-    from promptworth.inference import calibrated_predictions
+    from promptworth.readout.inference import calibrated_predictions
 
     # The model favours label 0 for any input (content-free log-probs 0.6/0.2/0.2).
     content_free = np.log([0.6, 0.2, 0.2])
@@ -184,8 +187,10 @@ def test_contextual_calibration_divides_out_the_content_free_prior():
 def test_parameter_efficient_methods_train_only_their_adapters(
     tiny_model_dir, tiny_tokenizer, tmp_path, method, lr, trainable
 ):
-    from promptworth.prompt_training import load_lm, save_prompt_model
-    from promptworth.run_training import count_trainable
+    from promptworth.methods.registry import TRAINERS
+    from promptworth.methods.train_run import count_trainable
+
+    trainer = TRAINERS[METHODS[method].trains]
 
     base = load_causal_lm(tiny_model_dir)
     model, result = train_prompt(tiny_model_dir, tiny_tokenizer, 40, method=method, lr=lr)
@@ -193,9 +198,7 @@ def test_parameter_efficient_methods_train_only_their_adapters(
     if method == "prompt_lora":
         assert np.mean(losses[-10:]) < np.mean(losses[:10])
     else:  # 4 soft tokens barely sway a random 2-layer model; they must still have moved
-        from promptworth.prompt_training import prompt_model
-
-        start = prompt_model(METHODS[method], tiny_model_dir, ADAPTERS)
+        start = trainer.build(tiny_model_dir, ADAPTERS)
         before = start.prompt_encoder["default"].embedding.weight
         after = model.prompt_encoder["default"].embedding.weight
         assert (after - before).abs().max() > 1e-2
@@ -209,13 +212,13 @@ def test_parameter_efficient_methods_train_only_their_adapters(
         head, _, leaf = name.rpartition(".")
         key = name if name in trained else f"{head}.base_layer.{leaf}"  # a LoRA-wrapped layer
         torch.testing.assert_close(trained[key], param)
-    save_prompt_model(METHODS[method], model, tmp_path)
+    trainer.save(model, tmp_path)
     files = {p.name for p in (tmp_path / "adapter").iterdir()}
     assert "adapter_model.safetensors" in files and not (tmp_path / "lm").exists()
     saved = (tmp_path / "adapter" / "adapter_model.safetensors").stat().st_size
     assert saved < (tiny_model_dir / "model.safetensors").stat().st_size / 5
     # reloaded for evaluation, it scores the labels as the trained model does
-    reloaded = load_lm(METHODS[method], tmp_path, tiny_model_dir).eval()
+    reloaded = trainer.load_lm(tmp_path, tiny_model_dir).eval()
     ids = tiny_tokenizer(["goal match coach:", "bank profit:"], add_special_tokens=False)[
         "input_ids"
     ]
@@ -230,7 +233,7 @@ def test_parameter_efficient_methods_train_only_their_adapters(
 
 
 def test_null_label_words_are_learnable_targets_too(tiny_model_dir, tiny_tokenizer):
-    from promptworth.prompts import label_token_ids
+    from promptworth.data.prompts import label_token_ids
 
     names = [" Alice", " Bob", " Carol", " David"]
     assert all(ids for ids in label_token_ids(tiny_tokenizer, names))

@@ -4,9 +4,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from promptworth.errors import ParamsError
-from promptworth.params import load_params, parse_params
-from promptworth.yaml12 import load_yaml
+from promptworth.config.params import load_params, parse_params
+from promptworth.core.errors import ParamsError
+from promptworth.core.yaml12 import load_yaml
 
 PARAMS = Path(__file__).parents[1] / "params.yaml"
 DEFAULTS = yaml.safe_load(PARAMS.read_text())
@@ -179,7 +179,7 @@ def test_grid_runs_follow_each_family_axes():
 
 
 def test_the_control_uses_its_own_words_with_the_pattern_template():
-    from promptworth.methods import Run
+    from promptworth.config.methods import Run
 
     p = load_params(PARAMS)
     null = p.pattern_for(Run("prompt_null", "instruct", 10, 0))
@@ -189,7 +189,7 @@ def test_the_control_uses_its_own_words_with_the_pattern_template():
 
 
 def test_head_full_takes_separate_backbone_and_head_rates_or_one_for_both():
-    from promptworth.params import LearningRate
+    from promptworth.config.schema import LearningRate
 
     rates = {"backbone": 3e-5, "head": 2e-3}
     p = parse_params(with_change("methods.head_full.learning_rate", rates))
@@ -199,7 +199,7 @@ def test_head_full_takes_separate_backbone_and_head_rates_or_one_for_both():
 
 
 def test_a_list_of_learning_rates_gives_one_candidate_each():
-    from promptworth.params import LearningRate
+    from promptworth.config.schema import LearningRate
 
     p = parse_params(with_change("methods.prompt.learning_rate", [1e-5, 2e-5]))
     assert p.methods["prompt"].learning_rates == (LearningRate(1e-5), LearningRate(2e-5))
@@ -230,7 +230,7 @@ def test_a_pair_task_needs_a_slot_per_input_and_may_take_its_classes_from_the_da
 
 
 def test_label_words_are_checked_against_the_classes_once_they_are_known():
-    from promptworth.params import check_label_words
+    from promptworth.config.params import check_label_words
 
     p = load_params(PARAMS)
     check_label_words(p, 4)

@@ -305,12 +305,14 @@ def test_a_damaged_checkpoint_never_reaches_the_cache_and_dvc_checkout_restores_
     """cache.type reflink,copy: the workspace file is no link into the cache, so damaging it
     leaves the cache good; evaluation names the file and `dvc checkout --force` (the command it
     prints) brings the good one back."""
-    from promptworth.checkpoints import file_sha256
+    from promptworth.core.checkpoints import file_sha256, verify_checkpoint
 
     work = repo[0]
     stage = next(s for s in listed_stages(work) if s.startswith("train_prompt@prompt-"))
     cell = stage.split("@")[1]
     weights = work / "data/runs" / cell / "lm" / "model.safetensors"
+    # The checkpoint dvc.lock records (an earlier test may have left another in the workspace).
+    dvc("checkout", "--force", f"data/runs/{cell}", cwd=work)
     good = file_sha256(weights)
     os.truncate(weights, 1000)
     method, pattern, size, seed = cell.split("-")
@@ -325,4 +327,5 @@ def test_a_damaged_checkpoint_never_reaches_the_cache_and_dvc_checkout_restores_
     assert f"dvc checkout --force data/runs/{cell}" in line
     dvc("checkout", "--force", f"data/runs/{cell}", cwd=work)
     assert file_sha256(weights) == good
+    verify_checkpoint(work / "data/runs" / cell, stage)  # the restored file is the one trained
     assert stage not in dvc("status", stage, cwd=work)

@@ -4,10 +4,16 @@ from pathlib import Path
 
 import pytest
 
-from promptworth.errors import SamplingError
-from promptworth.methods import Run
-from promptworth.params import load_params
-from promptworth.plan import Throughput, check_sizes, describe, estimate_run, examples_drawn
+from promptworth.analysis.plan import (
+    Throughput,
+    check_sizes,
+    describe,
+    estimate_run,
+    examples_drawn,
+)
+from promptworth.config.methods import Run
+from promptworth.config.params import load_params
+from promptworth.core.errors import SamplingError
 
 PARAMS = load_params(Path(__file__).parents[1] / "params.yaml")
 CPU = Throughput("cpu", "test machine", 1e11, 2e11, 5.0)

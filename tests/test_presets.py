@@ -1,4 +1,4 @@
-"""Every preset resolves to valid params on a machine without ../shared, and the README says what
+"""Every preset resolves to valid params on a machine without ../shared, and the docs say what
 the quick preset runs. A fake `dvc` on PATH records the preset's arguments instead of running."""
 
 import os
@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from promptworth.params import parse_params
-from promptworth.plan import grid_summary
-from promptworth.presets import apply_settings, run_with_stand_in_dvc, settings_of
+from promptworth.analysis.plan import grid_summary
+from promptworth.config.params import parse_params
+from promptworth.tooling.stand_in_dvc import apply_settings, run_with_stand_in_dvc, settings_of
 from tests import tiny
 
 ROOT = Path(__file__).parents[1]
@@ -70,10 +70,13 @@ def test_a_missing_local_file_is_named(tmp_path, local_data):
     assert done.returncode == 1 and "not found: " in done.stderr and "nope.csv" in done.stderr
 
 
-def test_the_readme_says_what_the_quick_preset_runs(tmp_path, local_data):
+def test_the_docs_say_what_the_quick_preset_runs(tmp_path, local_data):
     run_preset(ROOT / "presets/quick_cpu.sh", tmp_path, **local_data)
     params = parse_params(resolved_params((tmp_path / "args.txt").read_text().splitlines()))
-    assert grid_summary(params.grid) in (ROOT / "README.md").read_text()
+    assert grid_summary(params.grid) in (ROOT / "docs/performance.md").read_text()
+    row = next(line for line in (ROOT / "README.md").read_text().splitlines()
+               if "presets/quick_cpu.sh` |" in line)  # fmt: skip
+    assert "head_full and the prompt at 10 and 100 points (seed 0)" in row
 
 
 @pytest.mark.parametrize("preset", TASKS, ids=lambda p: p.name)

@@ -1,8 +1,7 @@
 import pandas as pd
 import pytest
 
-from promptworth.batching import IGNORE_INDEX, lm_batch, pad_batch
-from promptworth.prompts import (
+from promptworth.data.prompts import (
     apply_pattern,
     content_free_prompt,
     encode_prompt_target,
@@ -11,6 +10,7 @@ from promptworth.prompts import (
     input_separator,
     truncate_inputs,
 )
+from promptworth.lm.batching import IGNORE_INDEX, lm_batch, pad_batch
 
 
 def truncate_rows(texts, labels, tokenizer, max_input_tokens):
@@ -78,7 +78,7 @@ def test_empty_label_word_is_an_error(tiny_tokenizer):
 def test_length_grouped_epoch_covers_every_example_once_with_little_padding():
     import torch
 
-    from promptworth.batching import length_grouped_order
+    from promptworth.lm.batching import length_grouped_order
 
     lengths = [5, 90, 7, 88, 6, 91, 8, 89] * 4
     batches = length_grouped_order(lengths, 4, torch.Generator().manual_seed(0))

@@ -1,7 +1,10 @@
 import pandas as pd
 import pytest
 
-from promptworth.report import comparisons, pattern_spread, render_markdown, summarise
+from promptworth.analysis.render import render_markdown
+from promptworth.analysis.report import pattern_spread
+from promptworth.analysis.results import summarise
+from promptworth.config.methods import comparison_pairs
 
 
 def rows(method, pattern, reading, accs):
@@ -35,7 +38,7 @@ def test_comparisons_pair_prompt_methods_with_heads_and_the_null_control():
         "icl_few/rank_cal",
         "icl_zero/rank",
     ]
-    pairs = comparisons(series)
+    pairs = comparison_pairs(series)
     assert ("prompt/rank", "head_full/argmax") in pairs
     assert ("prompt/rank", "prompt_null/rank") in pairs
     assert ("prompt_lora/rank", "head_frozen/argmax") in pairs
@@ -63,7 +66,7 @@ def test_pattern_spread_sets_the_pattern_std_beside_the_seed_std():
 
 
 def test_a_one_seed_cell_shows_no_spread_and_says_so():
-    from promptworth.report import format_cell
+    from promptworth.analysis.render import format_cell
 
     summary = summarise(
         rows("head_full", "", "argmax", {(10, 0): 0.4, (10, 1): 0.6, (100, 0): 0.8})

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from promptworth.errors import SamplingError
-from promptworth.sampling import balanced_order, make_splits, nested_subset
+from promptworth.core.errors import SamplingError
+from promptworth.data.sampling import balanced_order, make_splits, nested_subset
 
 LABELS = np.array([0] * 50 + [1] * 30 + [2] * 40 + [3] * 80)
 

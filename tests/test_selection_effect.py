@@ -1,19 +1,13 @@
-"""bench/selection_effect.py: the early-stopped reading paired run by run with the fixed-step
-one."""
+"""The early-stopped reading paired run by run with the fixed-step one (analysis/selection.py,
+which tools/selection_effect.py reports)."""
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-ROOT = Path(__file__).parents[1]
-spec = importlib.util.spec_from_file_location(
-    "selection_effect", ROOT / "bench/selection_effect.py"
-)
-selection_effect = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(selection_effect)
+from promptworth.analysis import selection as selection_effect
 
 COLUMNS = ["series", "method", "pattern", "size", "seed", "accuracy", "n", "dev_rows"]
 

@@ -11,12 +11,14 @@ import pytest
 import torch
 import yaml
 
-from promptworth.data import TaskColumns, load_split, load_table, validate_table
-from promptworth.errors import DataError
-from promptworth.inference import calibrated_predictions, rank_classify
-from promptworth.modeling import load_causal_lm
-from promptworth.prompts import label_token_ids
-from promptworth.verbalise import NONE, verbalise_exact, verbalise_rouge
+from promptworth.core.errors import DataError
+from promptworth.data.prompts import label_token_ids
+from promptworth.data.readers import TaskColumns
+from promptworth.data.sources import load_split, load_table
+from promptworth.data.validate import validate_table
+from promptworth.lm.modeling import load_causal_lm
+from promptworth.readout.inference import calibrated_predictions, rank_classify
+from promptworth.readout.verbalise import NONE, verbalise_exact, verbalise_rouge
 from tests import tiny
 from tests.repo import ROOT, dvc, make_repo
 

@@ -4,13 +4,8 @@ import pytest
 import torch
 from torch import nn
 
-from promptworth.training import (
-    EarlyStopping,
-    TrainSettings,
-    evaluation_steps,
-    make_optimizer,
-    train_loop,
-)
+from promptworth.methods.steps import EarlyStopping, evaluation_steps
+from promptworth.methods.training import TrainSettings, make_optimizer, train_loop
 
 
 def test_evaluation_steps_every_interval_and_the_last():
@@ -163,6 +158,6 @@ def test_no_weights_are_kept_before_one_pass_over_the_subset():
     ("size", "expected"), [(10, 250), (1000, 625), (8000, 1000), (100000, 12500)]
 )
 def test_steps_never_stop_before_one_pass_over_the_subset(size, expected):
-    from promptworth.training import num_training_steps
+    from promptworth.methods.steps import num_training_steps
 
     assert num_training_steps(size, 8, 5, min_steps=250, max_steps=1000) == expected

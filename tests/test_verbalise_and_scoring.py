@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 
-from promptworth.scoring import score_predictions
-from promptworth.verbalise import NONE, normalise, verbalise_exact, verbalise_rouge
+from promptworth.core.text import normalise
+from promptworth.readout.scoring import score_predictions
+from promptworth.readout.verbalise import NONE, verbalise_exact, verbalise_rouge
 
 NAMES = ["World", "Sports", "Business", "Sci/Tech"]
 
@@ -39,7 +40,7 @@ def test_rouge_threshold_is_applied():
 
 
 def test_bertscore_verbaliser_maps_exact_names_and_empty_to_none(tiny_bert_dir):
-    from promptworth.verbalise import verbalise_bertscore
+    from promptworth.readout.verbalise import verbalise_bertscore
 
     preds = verbalise_bertscore(["Sports", "Sci/Tech", ""], NAMES, str(tiny_bert_dir), 2, 0.99)
     assert preds.tolist() == [1, 3, NONE]
@@ -48,7 +49,7 @@ def test_bertscore_verbaliser_maps_exact_names_and_empty_to_none(tiny_bert_dir):
 def test_the_a_priori_bertscore_threshold_comes_from_the_label_names_alone(tiny_bert_dir):
     from bert_score import BERTScorer
 
-    from promptworth.verbalise import bertscore_threshold, verbalise_bertscore
+    from promptworth.readout.verbalise import bertscore_threshold, verbalise_bertscore
 
     scorer = BERTScorer(model_type=str(tiny_bert_dir), num_layers=2, use_fast_tokenizer=True)
     threshold = bertscore_threshold(scorer, NAMES)

@@ -1,0 +1,177 @@
+"""Throughput measured on the machine at hand, for the plan stage's estimate.
+
+A few training steps and no-grad passes of the real model, on real rows at the grid's batch
+sizes and precisions, take seconds and say what this CPU or card does; a fixed table measured on
+another machine is off by several times in either direction (bf16 emulated or native, AVX2 or
+AVX-512, a laptop or a server). The result is cached per model, device, threads and precision
+(data/throughput/, never committed), so a second plan on the same machine measures nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+
+from promptworth.core.io import write_json
+from promptworth.lm.batching import length_sorted_batches, pad_batch
+from promptworth.lm.modeling import autocast, load_causal_lm
+
+TRAIN_STEPS = 3  # timed training steps (after one untimed warm-up step)
+INFER_PASSES = 3  # timed no-grad passes (after one untimed warm-up pass)
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """Effective FLOP/s of this machine (6 x params per trained token, 2 x params per token read,
+    counting real tokens only, so the padding of random batches is paid as in training) and the
+    seconds a stage spends before its first step (imports and loading the model)."""
+
+    train_flops: float
+    infer_flops: float
+    startup_s: float
+    train_step_s: float  # mean seconds of one training step of batch_size rows
+    infer_pass_s: float  # mean seconds of one no-grad pass of eval_batch_size rows
+    tokens_per_row: float
+    probe_s: float  # what the probe itself took
+
+
+def probe_key(model_dir: Path, runtime_line: str, batch_size: int, eval_batch_size: int,
+              tokens_per_row: float, train_bf16: bool, infer_bf16: bool) -> str:  # fmt: skip
+    """What the measurement depends on: the model (its config and weight bytes), the device line
+    (CPU name, threads; or the card), the batch sizes, the row length and both precisions."""
+    weights = sorted(
+        (p.name, p.stat().st_size) for p in model_dir.iterdir() if p.suffix == ".safetensors"
+    )
+    identity = {
+        "config": (model_dir / "config.json").read_text(),
+        "weights": weights,
+        "device": runtime_line.split(";")[0],
+        "batch_size": batch_size,
+        "eval_batch_size": eval_batch_size,
+        "tokens_per_row": round(tokens_per_row / 8) * 8,
+        "train_bf16": train_bf16,
+        "infer_bf16": infer_bf16,
+        "version": 1,
+    }
+    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def read_cached(cache_dir: Path, key: str) -> ProbeResult | None:
+    path = cache_dir / f"probe-{key}.json"
+    if not path.is_file():
+        return None
+    try:
+        return ProbeResult(**json.loads(path.read_text()))
+    except (ValueError, TypeError):  # an older or damaged file: measure again
+        return None
+
+
+def _train_step_seconds(model, optimizer, batches, pad_id, device, dtype) -> list[float]:
+    times = []
+    model.train()
+    for ids_list in batches:
+        ids, mask = pad_batch(ids_list, pad_id)
+        ids, mask = ids.to(device), mask.to(device)
+        labels = ids.masked_fill(mask == 0, -100)
+        start = time.perf_counter()
+        with autocast(device, dtype):
+            loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+@torch.no_grad()
+def _infer_pass_seconds(model, batches, pad_id, device, dtype) -> list[float]:
+    times = []
+    model.eval()
+    for ids_list in batches:
+        ids, mask = pad_batch(ids_list, pad_id, side="left")
+        ids, mask = ids.to(device), mask.to(device)
+        start = time.perf_counter()
+        with autocast(device, dtype):
+            model(input_ids=ids, attention_mask=mask)
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def measure_throughput(
+    model_dir: Path,
+    rows: Sequence[Sequence[int]],
+    pad_id: int,
+    batch_size: int,
+    eval_batch_size: int,
+    device: torch.device,
+    train_dtype: torch.dtype | None,
+    infer_dtype: torch.dtype | None,
+    startup_before_s: float = 0.0,
+) -> ProbeResult:
+    """Time TRAIN_STEPS training steps (random batches of `batch_size` rows, as training draws
+    them) and INFER_PASSES no-grad passes (length-sorted batches of `eval_batch_size` rows, as
+    scoring makes them), each after a warm-up; `rows` are real token ids at the grid's length.
+    `startup_before_s`: seconds the process spent before this call (imports)."""
+    began = time.perf_counter()
+    model = load_causal_lm(model_dir).to(device)
+    startup = startup_before_s + time.perf_counter() - began
+    parameters = sum(p.numel() for p in model.parameters())
+    rng = random.Random(0)
+    train_batches = [
+        rng.sample(list(rows), min(batch_size, len(rows))) for _ in range(1 + TRAIN_STEPS)
+    ]
+    sorted_batches = list(length_sorted_batches([len(r) for r in rows], eval_batch_size))
+    middle = len(sorted_batches) // 2  # a typical length, neither the shortest nor the longest
+    picked = [sorted_batches[(middle + k) % len(sorted_batches)] for k in range(1 + INFER_PASSES)]
+    infer_batches = [[rows[i] for i in idx] for idx in picked]
+
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-6)
+    train_times = _train_step_seconds(model, optimizer, train_batches, pad_id, device, train_dtype)
+    del optimizer
+    infer_times = _infer_pass_seconds(model, infer_batches, pad_id, device, infer_dtype)
+
+    def tokens(batches):
+        return sum(len(r) for b in batches[1:] for r in b)
+
+    train_s, infer_s = sum(train_times[1:]), sum(infer_times[1:])
+    return ProbeResult(
+        train_flops=6 * parameters * tokens(train_batches) / train_s,
+        infer_flops=2 * parameters * tokens(infer_batches) / infer_s,
+        startup_s=round(startup, 2),
+        train_step_s=round(train_s / TRAIN_STEPS, 3),
+        infer_pass_s=round(infer_s / INFER_PASSES, 3),
+        tokens_per_row=round(sum(len(r) for r in rows) / len(rows), 1),
+        probe_s=round(time.perf_counter() - began, 1),
+    )
+
+
+def cached_probe(cache_dir: Path, key: str, measure) -> tuple[ProbeResult, bool]:
+    """The cached result for `key`, or `measure()` written to the cache (True: it was cached)."""
+    cached = read_cached(cache_dir, key)
+    if cached is not None:
+        return cached, True
+    result = measure()
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    write_json(cache_dir / f"probe-{key}.json", asdict(result))
+    return result, False
+
+
+def describe_probe(result: ProbeResult, cached: bool, batch_size: int, eval_batch_size: int) -> str:
+    """The line the plan stage prints about what it measured."""
+    when = "cached from an earlier probe on this machine" if cached else f"{result.probe_s:.0f} s"
+    return (
+        f"measured here ({when}): training step of {batch_size} x {result.tokens_per_row:.0f} "
+        f"tokens {result.train_step_s:.2f} s, no-grad pass of {eval_batch_size} rows "
+        f"{result.infer_pass_s:.2f} s, start-up {result.startup_s:.1f} s"
+    )

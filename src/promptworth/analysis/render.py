@@ -1,0 +1,197 @@
+"""The report in words: reports/report.md from the summary, the advantages and the costs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from promptworth.analysis.results import COST_COLUMNS
+from promptworth.config.methods import METHODS
+
+
+def format_cell(cell: dict | None) -> str:
+    """`0.769 +- 0.020 (3 seeds)`; one seed has no spread to show: `0.859 (1 seed)`."""
+    if cell is None:
+        return ""
+    text = f"{cell['accuracy_mean']:.3f}"
+    if cell["accuracy_std"] is not None:
+        text += f" +- {cell['accuracy_std']:.3f}"
+    text += f" ({cell['seeds']} seed{'s' if cell['seeds'] != 1 else ''})"
+    if cell["none_rate_mean"] > 0:
+        text += f" [{cell['none_rate_mean']:.2f}]"
+    return text
+
+
+def advantage_text(res: dict | None) -> str:
+    """`354.3 points +- 214.4 (leave one run out), 95% bootstrap [62, 640]`, or the bound."""
+    if res is None:
+        return "not computed: the grid lacks one of the two methods"
+    if res["advantage"] is None:
+        bound = res.get("bound") or {}
+        if "at_least" in bound:
+            return (
+                f"at least {bound['at_least']:.0f} points: the prompt's smallest size already "
+                "matches the baseline's best run (the curves share no accuracy range)"
+            )
+        if "at_most" in bound:
+            return (
+                f"at most {bound['at_most']:.0f} points: the baseline's smallest size already "
+                "matches this method's best run (the curves share no accuracy range)"
+            )
+        return "undefined: the two curves share no accuracy range"
+    text = f"{res['advantage']:.1f} points"
+    if res["loo_std"] is not None:
+        text += f" +- {res['loo_std']:.1f} (leave one run out)"
+    boot = res.get("bootstrap") or {}
+    if boot.get("low") is not None:
+        text += (
+            f", {boot['confidence']:.0%} bootstrap interval [{boot['low']:.0f}, {boot['high']:.0f}]"
+        )
+    elif min(res.get("runs") or [2]) < 2:
+        text += " (one run of a method: no error bar; more seeds give one)"
+    return text
+
+
+def render_markdown(
+    summary: dict,
+    advantage: dict,
+    headline: str,
+    n_test: int,
+    cost: pd.DataFrame | None = None,
+    spread: dict | None = None,
+    budget: pd.DataFrame | None = None,
+) -> str:
+    """The human report: accuracy table (mean +- std over seeds) and the data advantages."""
+    sizes = sorted({int(s) for series in summary.values() for s in series})
+    lines = [
+        "# promptworth report",
+        "",
+        f"Test accuracy on {n_test} held-out rows, mean +- sample std (ddof=1) over seeds, with",
+        "the number of seeds per cell; a cell of one seed shows no spread. Main pattern (heads",
+        "read none); none-rate in brackets where a verbaliser left generations unmapped. Size 0:",
+        "icl_zero, which uses no training data.",
+        "",
+        "| method/reading | " + " | ".join(str(s) for s in sizes) + " |",
+        "|---|" + "---|" * len(sizes),
+    ]
+    for series, by_size in summary.items():
+        cells = [format_cell(by_size.get(str(s))) for s in sizes]
+        lines.append(f"| {series} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "## Data advantage",
+        "",
+        "Average horizontal gap between the curves over the accuracy range both reach (Le Scao &",
+        "Rush 2021): how many more training points the baseline (right of 'vs') needs to match",
+        "the prompt side. Each curve is the best run per size, made monotone; the gap is averaged",
+        "over accuracy levels spread inside the shared range (both ends excluded). Negative: the",
+        "baseline needs fewer. Error bars over whole runs (a run: one seed's points): +- is Le",
+        "Scao & Rush's leave-one-run-out std (one run of each method left out at the same time,",
+        "every pair, np.std with ddof=0; the pairs are named in metrics/summary.json), and a",
+        "percentile bootstrap interval (each method's runs resampled with replacement). Where the",
+        "curves share no accuracy range the advantage is undefined; a bound is given instead.",
+        "",
+        f"Headline: **{headline}**: " + advantage_text(advantage.get(headline)) + ".",
+        "",
+        "In log space: the prompt at n points matches the head at k x n points (k averaged as",
+        "log10 k over the same accuracy levels; +- is the leave-one-run-out std of log10 k).",
+        "",
+        "| comparison | points saved | +- LOO std | 95% bootstrap | runs | k (log space) "
+        "| +- LOO std of log10 k |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, res in advantage.items():
+        mark = "**" if name == headline else ""
+        boot = res.get("bootstrap") or {}
+        saved = "" if res["advantage"] is None else f"{res['advantage']:.1f}"
+        if res["advantage"] is None and res.get("bound"):
+            bound = res["bound"]
+            saved = (
+                f">= {bound['at_least']:.0f}"
+                if "at_least" in bound
+                else (f"<= {bound['at_most']:.0f}")
+            )
+        cells = [
+            saved,
+            "" if res["loo_std"] is None else f"{res['loo_std']:.1f}",
+            "" if boot.get("low") is None else f"[{boot['low']:.0f}, {boot['high']:.0f}]",
+            " / ".join(map(str, res.get("runs", []))),
+            "" if res.get("ratio") is None else f"{res['ratio']:.2f}",
+            "" if res.get("log10_ratio_loo_std") is None else f"{res['log10_ratio_loo_std']:.3f}",
+        ]
+        lines.append(f"| {mark}{name}{mark} | " + " | ".join(cells) + " |")
+    if budget is not None and len(budget):
+        uses_dev = budget[budget["dev_rows"] > 0]
+        lines += ["", "## Labelled data per point", ""]
+        if uses_dev.empty:
+            lines.append(
+                "No run read dev rows for any choice (fixed steps, one learning rate): each "
+                "point's labelled budget is its training rows, the x axis."
+            )
+        else:
+            lines += [
+                "Dev rows that a run's choices read (early stopping, a learning rate picked on",
+                "dev accuracy) are labelled data too; beside each point's training rows:",
+                "",
+                "| method | training rows | dev rows used | labelled rows |",
+                "|---|---|---|---|",
+            ]
+            for row in uses_dev.itertuples(index=False):
+                lines.append(
+                    f"| {row.method} | {row.size} | {row.dev_rows} | {row.labelled_rows} |"
+                )
+    if spread:
+        lines += [
+            "",
+            "## Spread across patterns",
+            "",
+            "Mean accuracy per pattern (over its seeds), the std across those pattern means, and",
+            "beside it the std across seeds of the main pattern (both ddof=1).",
+            "",
+            "| method/reading | size | per pattern | std across patterns "
+            "| std across seeds (main) |",
+            "|---|---|---|---|---|",
+        ]
+        for series, by_size in spread.items():
+            for size, c in by_size.items():
+                per = ", ".join(f"{k} {v:.3f}" for k, v in c["by_pattern"].items())
+                seed_std = "" if c["main_seed_std"] is None else f"{c['main_seed_std']:.3f}"
+                seed_std += f" ({c['main_seeds']} seeds)"
+                lines.append(f"| {series} | {size} | {per} | {c['pattern_std']:.3f} | {seed_std} |")
+    if cost is not None and len(cost):
+        lines += [
+            "",
+            "## Cost",
+            "",
+            "Mean per run of the main pattern, beside its accuracy (main reading): trainable",
+            "parameters, optimiser steps run and the step kept by early stopping, real tokens",
+            "through the model in training and evaluation, wall time, peak memory (GPU",
+            "allocations on CUDA, resident set size on CPU). Wall time and memory are measured,",
+            "so they differ between identical runs (they are in reports/cost.csv, never in",
+            "metrics/). head_frozen's LM tokens for its dev and test rows are spent once, by the",
+            "features stage.",
+            "",
+            "| method | pattern | size | accuracy | trainable params | steps | kept step "
+            "| epochs (kept) | train tokens | eval tokens | train s | train peak MiB | eval s "
+            "| eval peak MiB |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for row in cost.itertuples(index=False):
+            acc = _main_accuracy(summary, row.method, str(row.size))
+            cells = [acc] + [_fmt(getattr(row, k)) for k in COST_COLUMNS]
+            lines.append(
+                f"| {row.method} | {row.pattern} | {row.size} | " + " | ".join(cells) + " |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def _main_accuracy(summary: dict, method: str, size: str) -> str:
+    """The method's headline reading at a size (argmax for heads, rank for the others)."""
+    cell = summary.get(f"{method}/{METHODS[method].reading}", {}).get(size)
+    return "" if cell is None else f"{cell['accuracy_mean']:.3f}"
+
+
+def _fmt(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}"

@@ -1,0 +1,84 @@
+"""The comparisons the report makes and their statistics: the data advantage of each pair (the
+method table says which), with the paired leave-one-run-out std, a bootstrap interval and a
+bound where the curves do not overlap; and the spread across patterns."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from promptworth.analysis.advantage import (
+    advantage_bound,
+    bootstrap_interval,
+    data_advantage,
+    leave_one_run_out,
+)
+from promptworth.config.methods import comparison_pairs
+
+
+def advantage_of(p_runs: pd.DataFrame, b_runs: pd.DataFrame, levels: int, boot: tuple) -> dict:
+    """One comparison: the advantage with Le Scao & Rush's leave-one-run-out std (every pair of
+    left-out runs named), a percentile bootstrap interval over runs, a bound where the curves
+    share no accuracy range, and the same in log space (k in "n points match k x n")."""
+    value = data_advantage(p_runs, b_runs, levels)
+    loo = leave_one_run_out(p_runs, b_runs, levels)
+    log = data_advantage(p_runs, b_runs, levels, log_space=True)
+    log_loo = leave_one_run_out(p_runs, b_runs, levels, log_space=True)
+    interval = bootstrap_interval(p_runs, b_runs, levels, *boot)
+    return {
+        "advantage": finite(value),
+        "loo_std": finite(loo["std"]),
+        "bootstrap": {
+            "low": finite(interval["low"]),
+            "high": finite(interval["high"]),
+            "confidence": interval["confidence"],
+            "resamples": interval["resamples"],
+            "undefined_resamples": interval["undefined_resamples"],
+        },
+        "bound": advantage_bound(p_runs, b_runs) if value != value else None,
+        "runs": [int(p_runs["seed"].nunique()), int(b_runs["seed"].nunique())],
+        "leave_one_run_out": [
+            {"left_out": pair["left_out"], "advantage": finite(pair["advantage"])}
+            for pair in loo["pairs"]
+        ],
+        "loo_undefined": loo["undefined_pairs"],
+        "log10_ratio": finite(log),
+        "log10_ratio_loo_std": finite(log_loo["std"]),
+        "ratio": finite(10**log),
+    }
+
+
+def advantages(
+    curves: pd.DataFrame, levels: int, resamples: int = 1000, seed: int = 0
+) -> dict[str, dict]:
+    """The data advantage of each pair in `comparisons`, on the main pattern's runs (`curves`
+    holds only those): see advantage_of."""
+    by_series = {name: g.reset_index(drop=True) for name, g in curves.groupby("series")}
+    return {
+        f"{p} vs {b}": advantage_of(by_series[p], by_series[b], levels, (resamples, seed))
+        for p, b in comparison_pairs(list(by_series))
+    }
+
+
+def pattern_spread(curves: pd.DataFrame, main_pattern: str | None) -> dict:
+    """For each series and size run under several patterns: each pattern's mean accuracy over
+    its seeds, the std across those pattern means and, beside it, the std across seeds of the
+    main pattern (both ddof=1); the two spreads say whether the choice of pattern matters more
+    than luck."""
+    out: dict = {}
+    for (series, size), g in curves.groupby(["series", "size"], sort=True):
+        means = g.groupby("pattern", sort=False)["accuracy"].mean()
+        if len(means) < 2:
+            continue
+        main = g[g["pattern"] == main_pattern]["accuracy"]
+        out.setdefault(series, {})[str(size)] = {
+            "by_pattern": {k: round(float(v), 4) for k, v in means.items()},
+            "pattern_std": round(float(means.std(ddof=1)), 4),
+            "main_seed_std": round(float(main.std(ddof=1)), 4) if len(main) > 1 else None,
+            "main_seeds": int(len(main)),
+        }
+    return out
+
+
+def finite(value: float) -> float | None:
+    """JSON-safe number: NaN (curves that never overlap) becomes null."""
+    return None if value != value else round(float(value), 3)

@@ -1,0 +1,143 @@
+"""Every run's outputs gathered into tables: one row per run and reading with its scores, steps
+and labelled budget (metrics/curves.csv), the seeds aggregated (metrics/summary.json), and the
+measured cost of each run (reports/cost.csv).
+
+metrics/ holds only what the same inputs reproduce exactly (scores, steps, tokens), so `dvc
+metrics diff` between two identical runs is empty; wall time and memory go to reports/cost.csv.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from promptworth.config.methods import Run
+from promptworth.core.io import read_json
+
+CURVE_COLUMNS = [
+    "series",
+    "method",
+    "pattern",
+    "reading",
+    "size",
+    "seed",
+    "accuracy",
+    "macro_f1",
+    "none_rate",
+    "n",
+    "dev_rows",  # labelled dev rows the run's choices read (early stopping, learning rate)
+    "labelled_rows",  # the point's labelled budget: training rows + dev_rows
+]
+# What each run cost: deterministic counts (train.json, metrics.json) and measured ones (logs).
+COUNT_COLUMNS = [
+    "trainable_parameters",
+    "train_steps",
+    "chosen_step",
+    "train_tokens",
+    "eval_tokens",
+]
+MEASURED_COLUMNS = [
+    "train_seconds",
+    "train_peak_memory_mib",
+    "eval_seconds",
+    "eval_peak_memory_mib",
+]
+COST_COLUMNS = COUNT_COLUMNS + MEASURED_COLUMNS
+
+
+def collect_runs(eval_dir: str | Path, runs: Iterable[Run], runs_dir: Path) -> pd.DataFrame:
+    """One row per run and reading, for exactly the runs the grid asks for (folders of earlier
+    experiments are ignored; a missing run is an error naming it). icl_zero, which uses no
+    training data, sits at size 0."""
+    rows = []
+    for run in runs:
+        scores = read_json(Path(eval_dir) / run.name / "metrics.json")
+        trained = read_json(runs_dir / run.name / "train.json") if run.spec.is_trained else {}
+        dev_rows = trained.get("dev_rows_used", 0)
+        for reading, s in scores["readings"].items():
+            rows.append(
+                {
+                    "series": f"{run.method}/{reading}",
+                    "method": run.method,
+                    "pattern": run.pattern or "",
+                    "reading": reading,
+                    "size": run.training_points,
+                    "seed": -1 if run.seed is None else run.seed,
+                    "accuracy": s["accuracy"],
+                    "macro_f1": s["macro_f1"],
+                    "none_rate": s["none_rate"],
+                    "n": s["n"],
+                    "dev_rows": dev_rows,
+                    "labelled_rows": run.training_points + dev_rows,
+                }
+            )
+    return pd.DataFrame(rows, columns=CURVE_COLUMNS)
+
+
+def collect_cost(runs: Iterable[Run], runs_dir: Path, eval_dir: Path, train_logs: Path):
+    """One row per run: its counts (reproducible) and its wall time and memory (measured)."""
+    rows = []
+    for run in runs:
+        trained = read_json(runs_dir / run.name / "train.json") if run.spec.is_trained else {}
+        train_log = train_logs / run.name / "cost.json"
+        train_cost = read_json(train_log) if run.spec.is_trained else {}
+        eval_cost = read_json(eval_dir / run.name / "cost.json")
+        scores = read_json(eval_dir / run.name / "metrics.json")
+        rows.append(
+            {
+                "method": run.method,
+                "pattern": run.pattern or "",
+                "size": run.training_points,
+                "seed": -1 if run.seed is None else run.seed,
+                "trainable_parameters": trained.get("trainable_parameters", 0),
+                "train_steps": trained.get("steps", 0),
+                "chosen_step": trained.get("chosen_step", 0),
+                "epochs_kept": trained.get("epochs_at_chosen_step", 0.0),
+                "train_tokens": trained.get("train_tokens", 0),
+                "eval_tokens": scores.get("eval_tokens"),
+                "train_seconds": train_cost.get("train_seconds", 0.0),
+                "train_peak_memory_mib": train_cost.get("peak_memory_mib"),
+                "eval_seconds": eval_cost.get("eval_seconds"),
+                "eval_peak_memory_mib": eval_cost.get("peak_memory_mib"),
+            }
+        )
+    return pd.DataFrame(rows, columns=["method", "pattern", "size", "seed", *COST_COLUMNS])
+
+
+def main_pattern_rows(curves: pd.DataFrame, main_pattern: str | None) -> pd.DataFrame:
+    """Heads (no pattern) and every other run under the main pattern: what curves and
+    advantages use."""
+    keep = (curves["pattern"] == "") | (curves["pattern"] == (main_pattern or ""))
+    return curves[keep].reset_index(drop=True)
+
+
+def summarise(curves: pd.DataFrame) -> dict:
+    """Mean and sample std (ddof=1) over seeds of accuracy, macro-F1 and none-rate per series
+    and size; a cell of one seed has no std (null), not a spread of 0."""
+    out: dict = {}
+    for (series, size), g in curves.groupby(["series", "size"], sort=True):
+        out.setdefault(series, {})[str(size)] = {
+            "accuracy_mean": round(float(g["accuracy"].mean()), 4),
+            "accuracy_std": round(float(g["accuracy"].std(ddof=1)), 4) if len(g) > 1 else None,
+            "macro_f1_mean": round(float(g["macro_f1"].mean()), 4),
+            "none_rate_mean": round(float(g["none_rate"].mean()), 4),
+            "seeds": int(len(g)),
+        }
+    return out
+
+
+def summarise_cost(cost: pd.DataFrame) -> pd.DataFrame:
+    """Mean cost per method, pattern and size over its seeds."""
+    return cost.groupby(["method", "pattern", "size"], sort=True)[COST_COLUMNS].mean().reset_index()
+
+
+def labelled_budget(curves: pd.DataFrame) -> pd.DataFrame:
+    """Per method and size: training rows, dev rows its choices read, and their sum."""
+    runs = curves.drop_duplicates(["method", "size", "seed"])
+    return (
+        runs.groupby(["method", "size"], sort=True)[["dev_rows", "labelled_rows"]]
+        .max()
+        .reset_index()
+    )

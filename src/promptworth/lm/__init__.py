@@ -1,0 +1,1 @@
+"""Language models: export and load any source, the classification head, dynamic padding."""

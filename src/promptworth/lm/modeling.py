@@ -1,0 +1,182 @@
+"""Models: export any source to a local HF directory, load it, and the classification head."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+from transformers import (
+    AutoModel,
+    AutoModelForCausalLM,
+    AutoTokenizer,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+)
+
+from promptworth.core.errors import ModelError
+from promptworth.core.hardware import select_runtime
+from promptworth.core.io import resolve_package_path
+
+
+def pick_device(
+    gpu: int | None = None, cpu_bf16: bool | str = False
+) -> tuple[torch.device, torch.dtype | None]:
+    """The device and autocast dtype (None: float32) select_runtime picks, without its line."""
+    runtime = select_runtime(gpu, cpu_bf16)
+    return runtime.device, runtime.dtype
+
+
+def autocast(device: torch.device, dtype: torch.dtype | None):
+    """bf16 autocast on CUDA when supported; a no-op context otherwise."""
+    return torch.autocast(device.type, dtype=dtype, enabled=dtype is not None)
+
+
+def load_source_model(name: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """Load a causal LM from a hub id, a local HF directory, a local .gguf file (dequantised to
+    float32, so it can be trained and saved with save_pretrained) or a `pkg://` file. A source
+    that is missing, not a model, or unreachable raises ModelError naming model.name."""
+    try:
+        resolved = resolve_package_path(name)
+    except FileNotFoundError as err:
+        raise ModelError(f"model.name: {err}") from None
+    path = Path(resolved)
+    if resolved.endswith(".gguf"):
+        if not path.is_file():
+            raise ModelError(f"model.name: GGUF file not found: {path}")
+        return _load_gguf(path)
+    if path.is_file():
+        raise ModelError(
+            f"model.name: {name} is a file, not a model: give the folder that holds its "
+            "config.json and weights, a .gguf file, or a hub id"
+        )
+    if resolved.startswith((".", "/", "~")) or path.is_dir():
+        if not path.is_dir():
+            raise ModelError(f"model.name: no such model folder: {path}")
+        if not (path / "config.json").is_file():
+            raise ModelError(
+                f"model.name: {path} has no config.json: not a Hugging Face model folder "
+                "(save_pretrained writes one)"
+            )
+    try:
+        model = AutoModelForCausalLM.from_pretrained(resolved, dtype=torch.float32)
+        tokenizer = AutoTokenizer.from_pretrained(resolved)
+    except OSError as err:  # transformers' word for not found, unreachable, or no weights
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        where = "its folder" if path.is_dir() else "the Hugging Face hub or its cache (offline?)"
+        raise ModelError(
+            f"model.name: {name!r} could not be loaded from {where}: {first}; give a local "
+            "model folder, a .gguf file or a pkg:// file"
+        ) from None
+    return model, tokenizer
+
+
+def _load_gguf(gguf: Path) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    from transformers import GgufConfig
+
+    kwargs = {"gguf_file": gguf.name}
+    model = AutoModelForCausalLM.from_pretrained(
+        str(gguf.parent),
+        dtype=torch.float32,
+        quantization_config=GgufConfig(dequantize=True),
+        **kwargs,
+    )
+    tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), **kwargs)
+    return model, tokenizer
+
+
+def export_model(name: str, out_dir: str | Path) -> None:
+    """Save `name` as a plain local HF directory (safetensors) that every later stage loads."""
+    model, tokenizer = load_source_model(name)
+    model.save_pretrained(out_dir)
+    tokenizer.save_pretrained(out_dir)
+
+
+def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
+    """The tokenizer with a pad token (GPT-2 has none: reuse EOS; labels are masked with the
+    attention mask, never by pad id, so a real EOS is never confused with padding)."""
+    tokenizer = AutoTokenizer.from_pretrained(str(path))
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+@dataclass(frozen=True)
+class RuntimeOptions:
+    """Speed and memory switches that do not change what is computed (up to float rounding)."""
+
+    compile: bool = False  # torch.compile the forward pass (dynamic shapes: batches vary)
+    gradient_checkpointing: bool = False  # recompute activations in backward: less memory
+
+
+def prepare_for_training(model: PreTrainedModel, options: RuntimeOptions) -> PreTrainedModel:
+    if options.gradient_checkpointing:
+        model.gradient_checkpointing_enable()
+        model.config.use_cache = False  # a KV cache is useless in training and breaks recompute
+    if options.compile:
+        # Compile the bound forward, not the module, so state_dict keys (and checkpoints) stay
+        # the same as without compilation.
+        model.forward = torch.compile(model.forward, dynamic=True)
+    return model
+
+
+def peak_memory_mib(device: torch.device) -> float:
+    """Peak memory of this process so far: GPU allocations on CUDA, resident set size on CPU."""
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device) / 2**20
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def load_causal_lm(path: str | Path) -> PreTrainedModel:
+    # SDPA: PyTorch's fused attention kernels (flash / memory-efficient on GPU).
+    model = AutoModelForCausalLM.from_pretrained(
+        str(path), dtype=torch.float32, attn_implementation="sdpa"
+    )
+    if model.config.pad_token_id is None:
+        model.config.pad_token_id = model.config.eos_token_id
+    return model
+
+
+def last_token_states(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """Hidden state of each sequence's last non-pad token, whichever side the padding is on."""
+    positions = torch.arange(attention_mask.shape[1], device=attention_mask.device)
+    last = (attention_mask.long() * positions).argmax(dim=1)
+    return hidden[torch.arange(hidden.shape[0], device=hidden.device), last]
+
+
+def count_parameters(path: str | Path) -> int:
+    """Parameters of the model in a local HF directory, counted without loading its weights."""
+    from transformers import AutoConfig
+
+    config = AutoConfig.from_pretrained(str(path))
+    with torch.device("meta"):
+        model = AutoModelForCausalLM.from_config(config)
+    return sum(p.numel() for p in model.parameters())
+
+
+def load_backbone(path: str | Path) -> PreTrainedModel:
+    """The LM without its language-model head (GPT2Model, LlamaModel, ...): hidden states."""
+    return AutoModel.from_pretrained(str(path), dtype=torch.float32, attn_implementation="sdpa")
+
+
+class HeadClassifier(nn.Module):
+    """A linear head on the LM's last non-pad hidden state (the conventional classifier)."""
+
+    def __init__(self, backbone: PreTrainedModel, num_labels: int):
+        super().__init__()
+        self.backbone = backbone
+        self.head = nn.Linear(backbone.config.hidden_size, num_labels)
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path, num_labels: int) -> HeadClassifier:
+        return cls(load_backbone(path), num_labels)
+
+    def features(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        hidden = self.backbone(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        return last_token_states(hidden, attention_mask)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(input_ids, attention_mask).float())

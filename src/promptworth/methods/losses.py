@@ -1,0 +1,67 @@
+"""The two losses: next-token cross-entropy on the target tokens only (the prompt methods), and
+cross-entropy over class logits (both heads); each the loss of a batch of example indices."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import torch
+from torch import nn
+
+from promptworth.lm.batching import lm_batch, to_device
+
+# The loss of a batch of example indices, computed with the module it is given: the plain model,
+# or its DistributedDataParallel wrapper (whose forward is what synchronises gradients).
+LossFn = Callable[[nn.Module, list[int]], torch.Tensor]
+
+
+def shard(batch: list[int], rank: int, world: int) -> list[int]:
+    """This process's share of a global batch; a process left without examples (a batch smaller
+    than the number of processes) repeats one, so every process takes part in the all-reduce."""
+    return batch[rank::world] or [batch[rank % len(batch)]]
+
+
+def lm_target_loss(
+    prompt_ids: Sequence[Sequence[int]],
+    target_ids: Sequence[Sequence[int]],
+    pad_id: int,
+    device: torch.device,
+    autocast_ctx: Callable,
+    pad_to: int | None = None,
+) -> LossFn:
+    """Next-token cross-entropy on the target tokens only (the prompt method's loss). `pad_to`
+    pads every batch to a fixed length instead of its own longest (for the benchmark)."""
+
+    def loss(model: nn.Module, batch: list[int]) -> torch.Tensor:
+        ids, mask, labels = lm_batch(
+            [prompt_ids[i] for i in batch], [target_ids[i] for i in batch], pad_id, pad_to
+        )
+        with autocast_ctx():
+            logits = model(
+                input_ids=to_device(ids, device), attention_mask=to_device(mask, device)
+            ).logits
+        # Prompt tuning prepends virtual tokens to the output too: keep the batch's own positions.
+        logits = logits[:, -ids.shape[1] :]
+        # Position t predicts token t+1: shift, then average over the target tokens.
+        return nn.functional.cross_entropy(
+            logits[:, :-1].float().reshape(-1, logits.shape[-1]),
+            to_device(labels[:, 1:].reshape(-1), device),
+            ignore_index=-100,
+        )
+
+    return loss
+
+
+def classification_loss(
+    logits_fn: Callable[[nn.Module, list[int]], torch.Tensor],
+    labels: Sequence[int],
+    device: torch.device,
+) -> LossFn:
+    """Cross-entropy over the class logits of a batch (both head methods)."""
+    targets = torch.tensor(list(labels), dtype=torch.long)
+
+    def loss(model: nn.Module, batch: list[int]) -> torch.Tensor:
+        logits = logits_fn(model, batch).float()
+        return nn.functional.cross_entropy(logits, targets[batch].to(device))
+
+    return loss

@@ -1,0 +1,170 @@
+"""The code each DVC stage depends on, computed from imports, and the layers they must respect.
+
+A stage's code deps in dvc.yaml are its script plus every promptworth module the script imports,
+directly or through other modules (imports inside functions count), minus PLUMBING: modules that
+cannot change a stage's numbers, so that fixing a message re-runs nothing. tests/test_layout.py
+fails when dvc.yaml and the imports disagree; `python -m promptworth.tooling.stage_deps --fix`
+rewrites dvc.yaml's code-dep lines to match (other deps and comments are kept).
+
+The package's layers, bottom to top; a module imports only from its own layer or below:
+core -> config -> data -> lm -> readout -> methods -> analysis (tooling: tests and tools only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[3]
+SRC = ROOT / "src"
+PACKAGE = "promptworth"
+LAYERS = ("core", "config", "data", "lm", "readout", "methods", "analysis", "tooling")
+# Modules that decide no number a stage writes: errors and their wording, atomic writes and
+# JSON helpers, where files are, the stage entry point, cost records (timings, never read back
+# as results), the hub reachability check. Package __init__ files hold only docstrings.
+PLUMBING = frozenset(
+    {
+        "promptworth.core.errors",
+        "promptworth.core.io",
+        "promptworth.core.paths",
+        "promptworth.core.cli",
+        "promptworth.core.records",
+        "promptworth.core.hub",
+    }
+)
+
+
+def module_file(module: str) -> Path | None:
+    """The source file of a promptworth module (a package's __init__.py), None if none."""
+    base = SRC / Path(*module.split("."))
+    if base.with_suffix(".py").is_file():
+        return base.with_suffix(".py")
+    if (base / "__init__.py").is_file():
+        return base / "__init__.py"
+    return None
+
+
+def imported_modules(path: Path) -> set[str]:
+    """promptworth modules `path` imports anywhere in its body (from-imports of names resolve
+    to the module when the name is a submodule)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.split(".")[0] == PACKAGE}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module.split(".")[0] != PACKAGE:
+                continue
+            for alias in node.names:
+                sub = f"{node.module}.{alias.name}"
+                found.add(sub if module_file(sub) else node.module)
+    return {m for m in found if module_file(m)}
+
+
+def closure(script: Path) -> set[str]:
+    """Every promptworth module `script` reaches through imports."""
+    seen: set[str] = set()
+    todo = list(imported_modules(script))
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        todo.extend(imported_modules(module_file(module)) - seen)
+    return seen
+
+
+def code_deps(script: Path) -> list[str]:
+    """What dvc.yaml should list as a stage's code deps: the script, then its modules' files
+    (minus PLUMBING and docstring-only package __init__ files), relative to the repo root."""
+    files = {
+        module_file(m).relative_to(ROOT).as_posix()
+        for m in closure(script)
+        if m not in PLUMBING and module_file(m).name != "__init__.py"
+    }
+    return [script.relative_to(ROOT).as_posix(), *sorted(files)]
+
+
+def is_code(dep: str) -> bool:
+    return dep.endswith(".py") and dep.startswith(("pipeline/", "src/"))
+
+
+def stage_scripts(dvc_yaml: Path) -> dict[str, Path]:
+    """Each stage's script (the `python pipeline/x.py` of its cmd)."""
+    stages = yaml.safe_load(dvc_yaml.read_text())["stages"]
+    scripts = {}
+    for name, stage in stages.items():
+        match = re.search(r"python (pipeline/\S+\.py)", stage["cmd"])
+        if match:
+            scripts[name] = ROOT / match.group(1)
+    return scripts
+
+
+def disagreements(dvc_yaml: Path) -> list[str]:
+    """One line per stage whose listed code deps differ from its imports."""
+    stages = yaml.safe_load(dvc_yaml.read_text())["stages"]
+    lines = []
+    for name, script in stage_scripts(dvc_yaml).items():
+        listed = {d for d in stages[name].get("deps", []) if is_code(d)}
+        wanted = set(code_deps(script))
+        if listed != wanted:
+            missing, extra = sorted(wanted - listed), sorted(listed - wanted)
+            lines.append(f"{name}: missing {missing}, not imported {extra}")
+    return lines
+
+
+def fix(dvc_yaml: Path) -> None:
+    """Rewrite each stage's code-dep lines in place (first code dep's position, same indent)."""
+    text = dvc_yaml.read_text().splitlines()
+    scripts = stage_scripts(dvc_yaml)
+    out, stage = [], None
+    for line in text:
+        header = re.match(r"^  ([A-Za-z_][\w-]*):\s*$", line)
+        if header:
+            stage, written = header.group(1), False
+        item = re.match(r"^(\s+)- (\S+)\s*$", line)
+        if stage in scripts and item and is_code(item.group(2)):
+            if not written:
+                out += [f"{item.group(1)}- {d}" for d in code_deps(scripts[stage])]
+                written = True
+            continue
+        out.append(line)
+    dvc_yaml.write_text("\n".join(out) + "\n")
+
+
+def layer(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 2 and parts[1] in LAYERS else None
+
+
+def upward_imports() -> list[str]:
+    """`a -> b` for every import from a lower layer into a higher one (none allowed)."""
+    bad = []
+    for path in sorted((SRC / PACKAGE).rglob("*.py")):
+        module = ".".join(path.relative_to(SRC).with_suffix("").parts).removesuffix(".__init__")
+        mine = layer(module)
+        for other in imported_modules(path):
+            theirs = layer(other)
+            if mine and theirs and LAYERS.index(theirs) > LAYERS.index(mine):
+                bad.append(f"{module} -> {other}")
+    return bad
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--fix", action="store_true", help="rewrite dvc.yaml's code deps")
+    args = parser.parse_args()
+    dvc_yaml = ROOT / "dvc.yaml"
+    if args.fix:
+        fix(dvc_yaml)
+    problems = disagreements(dvc_yaml) + [f"upward import: {b}" for b in upward_imports()]
+    print("\n".join(problems) or "dvc.yaml code deps match the imports; no upward import")
+    sys.exit(1 if problems else 0)
+
+
+if __name__ == "__main__":
+    main()

