@@ -15,9 +15,10 @@ from promptworth.core.cli import run_stage
 from promptworth.core.errors import DataError
 from promptworth.core.io import atomic_path, write_json
 from promptworth.core.paths import CLASSES, RAW
+from promptworth.data.carve import carve_test
 from promptworth.data.checks import check_data
 from promptworth.data.readers import TaskColumns
-from promptworth.data.sources import holds_splits, load_table
+from promptworth.data.sources import holds_splits, load_table, resolve_data_source
 from promptworth.data.validate import resolve_class_names, validate_table
 
 
@@ -25,16 +26,27 @@ def main() -> None:
     params = load_params()
     data = params.data
     columns = TaskColumns(data.inputs, data.label_column)
-    test_source = data.test_source or data.source
-    if data.test_source is None and not holds_splits(data.source):
-        raise DataError(
-            "data.test_source: must name the test rows when data.source is a single local file "
-            f"({data.source}); a hub id or a save_to_disk DatasetDict holds both splits"
+    source = resolve_data_source(data.source, "data.source")
+    if data.test_carve is not None:
+        if holds_splits(source):
+            raise DataError(
+                f"data.test_carve: {data.source} holds its own test split ({data.test_split}); "
+                "carving is for a source that ships none: set data.test_carve to null"
+            )
+        whole = load_table(source, data.config, data.train_split, columns, "data.train_split")
+        train_table, test_table = carve_test(whole, data.test_carve, data.label_column)
+    else:
+        test_source = resolve_data_source(data.test_source or data.source, "data.test_source")
+        if data.test_source is None and not holds_splits(source):
+            raise DataError(
+                "data.test_source: must name the test rows when data.source is a single local "
+                f"file or folder ({data.source}), or data.test_carve must carve them out of it; "
+                "a hub id or a save_to_disk DatasetDict holds both splits"
+            )
+        train_table = load_table(source, data.config, data.train_split, columns, "data.train_split")
+        test_table = load_table(
+            test_source, data.config, data.test_split, columns, "data.test_split"
         )
-    train_table = load_table(
-        data.source, data.config, data.train_split, columns, "data.train_split"
-    )
-    test_table = load_table(test_source, data.config, data.test_split, columns, "data.test_split")
     classes = resolve_class_names(train_table, data.label_names, data.source)
     check_label_words(params, len(classes))
     train = validate_table(train_table, classes, columns, "data.train_split")

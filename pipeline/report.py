@@ -15,6 +15,7 @@ from promptworth.analysis.results import (
     collect_runs,
     labelled_budget,
     main_pattern_rows,
+    row_correctness,
     summarise,
     summarise_cost,
 )
@@ -22,16 +23,19 @@ from promptworth.config.params import load_params
 from promptworth.core.cli import run_stage
 from promptworth.core.io import atomic_path, write_json
 from promptworth.core.paths import COST, CURVES, EVAL, PLOT, REPORT, RUNS, SUMMARY, TRAIN_LOGS
+from promptworth.data.runs import load_class_names
 
 
 def main() -> None:
     params = load_params()
     r = params.report
     runs = params.grid.runs()
-    every_pattern = collect_runs(EVAL, runs, RUNS)
+    every_pattern = collect_runs(EVAL, runs, RUNS, r.pilot_dev_rows)
     curves = main_pattern_rows(every_pattern, r.main_pattern)
     summary = summarise(curves)
-    advantage = advantages(curves, r.accuracy_levels, r.bootstrap_resamples, r.bootstrap_seed)
+    main_runs = [run for run in runs if run.pattern in (None, r.main_pattern)]
+    rows = row_correctness(EVAL, main_runs, load_class_names())
+    advantage = advantages(curves, r.accuracy_levels, r.bootstrap_resamples, r.bootstrap_seed, rows)
     prompt_side, baseline = f"prompt/{r.prompt_reading}", f"{r.baseline}/argmax"
     headline = f"{prompt_side} vs {baseline}"
     if headline not in advantage:

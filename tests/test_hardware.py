@@ -110,3 +110,28 @@ def test_the_probe_is_cached_per_model_device_and_precision(tiny_model_dir, tmp_
     (tmp_path / f"probe-{key()}.json").write_text("{broken")
     _, cached = cached_probe(tmp_path, key(), measure)  # a damaged cache is measured again
     assert not cached and calls == [1, 1]
+
+
+def test_head_frozen_trains_on_features_in_the_precision_it_is_tested_on(
+    tiny_model_dir, tiny_tokenizer, monkeypatch
+):
+    """The features stage computes dev and test features under eval.cpu_bf16; the run's own
+    training features must be computed the same way, not in the training precision."""
+    from dataclasses import replace
+
+    from promptworth.methods import head
+    from tests.test_models import context, run_data
+
+    seen = []
+
+    def recording(backbone, ids, pad, batch, device, dtype=None, progress=True):
+        seen.append(dtype)
+        return torch.zeros(len(ids), backbone.config.hidden_size)
+
+    monkeypatch.setattr(head, "frozen_features", recording)
+    monkeypatch.setattr(head, "load_features", lambda split: torch.zeros(0, 32))
+    ctx = replace(context(tiny_model_dir, tiny_tokenizer, 2, 1e-3), evaluate_dev=False)
+    head.train_head_frozen(
+        run_data(tiny_tokenizer, 16, 4), 4, replace(ctx, features_dtype=torch.bfloat16)
+    )
+    assert seen == [torch.bfloat16] and ctx.dtype is None  # training fp32, features bf16

@@ -311,8 +311,8 @@ def test_a_damaged_checkpoint_never_reaches_the_cache_and_dvc_checkout_restores_
     stage = next(s for s in listed_stages(work) if s.startswith("train_prompt@prompt-"))
     cell = stage.split("@")[1]
     weights = work / "data/runs" / cell / "lm" / "model.safetensors"
-    # The checkpoint dvc.lock records (an earlier test may have left another in the workspace).
-    dvc("checkout", "--force", f"data/runs/{cell}", cwd=work)
+    # The outputs dvc.lock records (an earlier test may have left others in the workspace).
+    dvc("checkout", "--force", stage, cwd=work)
     good = file_sha256(weights)
     os.truncate(weights, 1000)
     method, pattern, size, seed = cell.split("-")
@@ -328,4 +328,4 @@ def test_a_damaged_checkpoint_never_reaches_the_cache_and_dvc_checkout_restores_
     dvc("checkout", "--force", f"data/runs/{cell}", cwd=work)
     assert file_sha256(weights) == good
     verify_checkpoint(work / "data/runs" / cell, stage)  # the restored file is the one trained
-    assert stage not in dvc("status", stage, cwd=work)
+    assert f"data/runs/{cell}" not in dvc("status", stage, cwd=work)

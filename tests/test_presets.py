@@ -138,3 +138,24 @@ def test_the_quick_and_selection_presets_keep_the_published_protocol(
     if preset == "selection_cpu.sh":
         assert other["train.early_stopping.patience"] == 4  # the published run reads no dev row
         assert published["train.early_stopping.patience"] is None
+
+
+OFFLINE = sorted((ROOT / "presets/offline").glob("*.sh"))
+
+
+@pytest.mark.parametrize("preset", OFFLINE, ids=lambda p: p.name)
+def test_every_offline_task_preset_resolves_to_valid_params(preset, tmp_path, local_data):
+    rates = {"HEAD_RATE": "1.0e-2", "BACKBONE_RATE": "2.0e-5", "PROMPT_RATE": "2.0e-5"}
+    done = run_preset(preset, tmp_path, **local_data, **rates)
+    assert done.returncode == 0, done.stderr
+    params = parse_params(resolved_params((tmp_path / "args.txt").read_text().splitlines()))
+    assert params.model_name.startswith("pkg://")  # weights from an installed package
+    assert params.train.cpu_bf16 is False and params.eval.cpu_bf16 == "auto"
+    assert params.grid.head.seeds == (0, 1, 2) == params.grid.prompt.seeds
+    if preset.name != "ag_news_gemma3.sh":
+        assert params.data.source.startswith("pkg://") and params.data.test_carve is not None
+
+
+def test_the_gemma_preset_refuses_to_run_without_the_pilots_rates(tmp_path, local_data):
+    done = run_preset(ROOT / "presets/offline/ag_news_gemma3.sh", tmp_path, **local_data)
+    assert done.returncode == 1 and "HEAD_RATE is not set: run the dev-row pilot" in done.stderr

@@ -75,3 +75,37 @@ def test_a_one_seed_cell_shows_no_spread_and_says_so():
     assert cells["100"]["accuracy_std"] is None
     assert format_cell(cells["100"]) == "0.800 (1 seed)"
     assert format_cell(cells["10"]) == "0.500 +- 0.141 (2 seeds)"  # ddof=1
+
+
+def test_every_cost_table_row_fills_every_column_of_its_header():
+    from promptworth.analysis.results import COST_COLUMNS
+
+    summary = summarise(rows("head_full", "", "argmax", {(10, 0): 0.4}))
+    cost = pd.DataFrame([{"method": "head_full", "pattern": "", "size": 10,
+                          **{c: float(k + 1) for k, c in enumerate(COST_COLUMNS)}}])  # fmt: skip
+    text = render_markdown(summary, {}, "x vs y", 100, cost)
+    table = [line for line in text.splitlines() if line.startswith("| method | pattern | size")]
+    row = next(line for line in text.splitlines() if line.startswith("| head_full |  | 10 |"))
+    assert table[0].count("|") == row.count("|")
+    header = [c.strip() for c in table[0].strip("|").split("|")]
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[header.index("epochs (kept)")] == _fmt_number(COST_COLUMNS, "epochs_kept")
+
+
+def _fmt_number(columns, name):
+    from promptworth.analysis.render import _fmt
+
+    return _fmt(float(columns.index(name) + 1))
+
+
+def test_the_headline_curves_are_drawn_as_the_advantage_interpolates_them():
+    import numpy as np
+
+    from promptworth.analysis.advantage import points_needed
+    from promptworth.analysis.plots import interpolated_curve
+
+    sizes, accs = np.array([10.0, 100.0]), np.array([0.5, 0.8])
+    x, y = interpolated_curve(sizes, accs)
+    # every drawn point lies on the curve points_needed inverts: linear in points
+    np.testing.assert_allclose(points_needed(sizes, accs, y[1:-1]), x[1:-1], rtol=1e-9)
+    assert x[0] == 10 and x[-1] == 100 and len(x) > 2

@@ -154,3 +154,57 @@ def advantage_bound(prompt_runs: pd.DataFrame, head_runs: pd.DataFrame) -> dict 
     if ha[0] >= pa[-1]:
         return {"at_most": float(hs[0] - ps[-1]) + 0.0}  # + 0.0: never "-0"
     return None
+
+
+# Sizes a grid grows by (1-2-5 per decade): what the report names as the next size to run.
+LADDER = (1, 2, 5)
+
+
+def next_size(largest: float) -> int:
+    """The next size of the 1-2-5 ladder above `largest` (200 -> 500, 500 -> 1000)."""
+    decade = 10 ** int(np.floor(np.log10(largest)))
+    candidates = [decade * scale * b for scale in (1, 10) for b in LADDER]
+    return int(next(c for c in candidates if c > largest))
+
+
+def truncation(prompt_runs: pd.DataFrame, head_runs: pd.DataFrame, levels: int) -> dict | None:
+    """What the grid's end hides, when the curves overlap but one stops below the other's best.
+
+    The advantage averages over the accuracy range both curves reach. If the baseline's best
+    (at its largest size) is below the prompt's best, the levels between them are left out:
+    there the baseline needs more than its largest size, so counting it at its largest size gives
+    a lower bound of the advantage over the prompt's whole range (`at_least`); the mirror case
+    (the prompt stops below the baseline's best) gives an upper bound (`at_most`). None when
+    neither curve stops short (the shared range is each curve's whole range above the other's
+    start) or when the curves share no range (advantage_bound covers that)."""
+    ps, pa = envelope(prompt_runs)
+    hs, ha = envelope(head_runs)
+    low = max(pa[0], ha[0])
+    if not low < min(pa[-1], ha[-1]) or pa[-1] == ha[-1]:
+        return None
+    top = max(pa[-1], ha[-1])
+    grid = accuracy_levels(low, top, levels)
+    head_needs = points_needed(hs, ha, grid)
+    prompt_needs = points_needed(ps, pa, grid)
+    if ha[-1] < pa[-1]:  # the baseline stops short: it needs more than hs[-1] above ha[-1]
+        gap = np.where(np.isnan(head_needs), hs[-1], head_needs) - prompt_needs
+        side, largest = "at_least", hs[-1]
+    else:  # the prompt stops short
+        gap = head_needs - np.where(np.isnan(prompt_needs), ps[-1], prompt_needs)
+        side, largest = "at_most", ps[-1]
+    return {
+        side: round(float(np.mean(gap)), 3) + 0.0,
+        "capped_by": "baseline" if side == "at_least" else "prompt",
+        "left_out": [round(float(min(pa[-1], ha[-1])), 4), round(float(top), 4)],
+        "left_out_share": round(float((top - min(pa[-1], ha[-1])) / (top - low)), 3),
+        "largest_size": int(largest),
+        "next_size": next_size(largest),
+    }
+
+
+def seed_mean_envelope(runs: pd.DataFrame) -> pd.DataFrame:
+    """The seed-mean curve as a one-run frame: mean accuracy over seeds at each size. The paper's
+    envelope takes the best run per size, which favours the noisier method; this reading does
+    not."""
+    mean = runs.groupby("size", as_index=False)["accuracy"].mean()
+    return mean.assign(seed=0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from promptworth.analysis.advantage import accuracy_levels, envelope, points_needed
@@ -30,7 +31,10 @@ def _headline_panel(ax, curves: pd.DataFrame, prompt: str, baseline: str, result
         ax.scatter(runs["size"], runs["accuracy"], color=colour, alpha=0.5, s=22, zorder=3,
                    label=f"{series}: one run (seed)")  # fmt: skip
         sizes, accs = envelope(runs)
-        ax.plot(sizes, accs, color=colour, linewidth=2, label=f"{series}: best run per size")
+        # Drawn as the advantage reads it: linear in points between sizes, which is a curve on
+        # the log axis, so the shaded gap stays between the two lines.
+        x, y = interpolated_curve(sizes, accs)
+        ax.plot(x, y, color=colour, linewidth=2, label=f"{series}: best run per size")
         shapes[series] = (sizes, accs)
     if len(shapes) == 2:
         (ps, pa), (hs, ha) = shapes[prompt], shapes[baseline]
@@ -46,12 +50,34 @@ def _headline_panel(ax, curves: pd.DataFrame, prompt: str, baseline: str, result
         boot = result.get("bootstrap")
         if boot and boot.get("low") is not None:
             text += f"\n95% bootstrap interval over runs: [{boot['low']:.0f}, {boot['high']:.0f}]"
+        rows = result.get("bootstrap_rows")
+        if rows and rows.get("low") is not None:
+            text += f"\nover test rows and runs: [{rows['low']:.0f}, {rows['high']:.0f}]"
+        if result.get("truncation"):
+            text += "\ncapped by the grid's largest size: a bound (see the report)"
         ax.text(0.02, 0.97, text, transform=ax.transAxes, va="top", fontsize=9,
                 bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "tab:green"})  # fmt: skip
     _size_axis(ax, curves["size"])
     ax.set_xlabel("training points (log scale)")
     ax.set_ylabel("test accuracy")
     ax.legend(fontsize=8, loc="best")
+
+
+def interpolated_curve(
+    sizes: np.ndarray, accuracies: np.ndarray, per_segment: int = 50
+) -> tuple[np.ndarray, np.ndarray]:
+    """Points along the piecewise-linear (in points, not log points) curve through the envelope,
+    dense enough to draw on a log axis."""
+    if len(sizes) < 2:
+        return np.asarray(sizes, dtype=float), np.asarray(accuracies, dtype=float)
+    x = np.concatenate(
+        [
+            np.linspace(a, b, per_segment, endpoint=False)
+            for a, b in zip(sizes[:-1], sizes[1:], strict=True)
+        ]
+        + [sizes[-1:]]
+    )
+    return x, np.interp(x, sizes, accuracies)
 
 
 def _size_axis(ax, sizes: pd.Series) -> None:

@@ -49,7 +49,36 @@ def advantage_text(res: dict | None) -> str:
         )
     elif min(res.get("runs") or [2]) < 2:
         text += " (one run of a method: no error bar; more seeds give one)"
-    return text
+    rows = res.get("bootstrap_rows") or {}
+    if rows.get("low") is not None:
+        text += f"; over test rows and runs [{rows['low']:.0f}, {rows['high']:.0f}]" + (
+            "" if rows.get("stable", True) else " (not yet stable across bootstrap seeds)"
+        )
+    if res.get("seed_mean_advantage") is not None:
+        text += f"; seed-mean curves {res['seed_mean_advantage']:.1f}"
+    return text + truncation_text(res.get("truncation"))
+
+
+def truncation_text(cut: dict | None) -> str:
+    """What the grid's end leaves out, said as a bound (empty when nothing is left out)."""
+    if not cut:
+        return ""
+    low, high = cut["left_out"]
+    if "at_least" in cut:
+        return (
+            f". Capped by the grid: the baseline's best ({low:.3f}, at {cut['largest_size']:,} "
+            f"points) is below the prompt's ({high:.3f}), so accuracies {low:.3f}-{high:.3f} "
+            f"({cut['left_out_share']:.0%} of the range) are left out; over the prompt's whole "
+            f"range the advantage is at least {cut['at_least']:.0f} points (the baseline counted "
+            f"at its largest size where it never gets); {cut['next_size']:,} points would "
+            "decide it"
+        )
+    return (
+        f". Capped by the grid: the prompt's best ({low:.3f}, at {cut['largest_size']:,} "
+        f"points) is below the baseline's ({high:.3f}); over the baseline's whole range the "
+        f"advantage is at most {cut['at_most']:.0f} points (the prompt counted at its largest "
+        f"size where it never gets); {cut['next_size']:,} points would decide it"
+    )
 
 
 def render_markdown(

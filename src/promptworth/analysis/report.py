@@ -11,15 +11,29 @@ from promptworth.analysis.advantage import (
     bootstrap_interval,
     data_advantage,
     leave_one_run_out,
+    seed_mean_envelope,
+    truncation,
 )
+from promptworth.analysis.uncertainty import RunRows, paired_bootstrap
 from promptworth.config.methods import comparison_pairs
 
 
-def advantage_of(p_runs: pd.DataFrame, b_runs: pd.DataFrame, levels: int, boot: tuple) -> dict:
+def advantage_of(
+    p_runs: pd.DataFrame,
+    b_runs: pd.DataFrame,
+    levels: int,
+    boot: tuple,
+    rows: tuple[RunRows, RunRows] | None = None,
+) -> dict:
     """One comparison: the advantage with Le Scao & Rush's leave-one-run-out std (every pair of
-    left-out runs named), a percentile bootstrap interval over runs, a bound where the curves
-    share no accuracy range, and the same in log space (k in "n points match k x n")."""
+    left-out runs named), a percentile bootstrap interval over runs and, with `rows` (each
+    method's correctness on the shared test rows), one over test rows and runs together; the
+    seed-mean-curve advantage beside the paper's best-run envelope; what the grid's end leaves
+    out (`truncation`); a bound where the curves share no accuracy range; and the same in log
+    space (k in "n points match k x n")."""
     value = data_advantage(p_runs, b_runs, levels)
+    seed_mean = data_advantage(seed_mean_envelope(p_runs), seed_mean_envelope(b_runs), levels)
+    row_boot = paired_bootstrap(*rows, levels, seed=boot[1]) if rows else None
     loo = leave_one_run_out(p_runs, b_runs, levels)
     log = data_advantage(p_runs, b_runs, levels, log_space=True)
     log_loo = leave_one_run_out(p_runs, b_runs, levels, log_space=True)
@@ -34,6 +48,13 @@ def advantage_of(p_runs: pd.DataFrame, b_runs: pd.DataFrame, levels: int, boot: 
             "resamples": interval["resamples"],
             "undefined_resamples": interval["undefined_resamples"],
         },
+        "bootstrap_rows": (
+            {k: finite(v) if isinstance(v, float) else v for k, v in row_boot.items()}
+            if row_boot
+            else None
+        ),
+        "seed_mean_advantage": finite(seed_mean),
+        "truncation": truncation(p_runs, b_runs, levels) if value == value else None,
         "bound": advantage_bound(p_runs, b_runs) if value != value else None,
         "runs": [int(p_runs["seed"].nunique()), int(b_runs["seed"].nunique())],
         "leave_one_run_out": [
@@ -48,13 +69,25 @@ def advantage_of(p_runs: pd.DataFrame, b_runs: pd.DataFrame, levels: int, boot: 
 
 
 def advantages(
-    curves: pd.DataFrame, levels: int, resamples: int = 1000, seed: int = 0
+    curves: pd.DataFrame,
+    levels: int,
+    resamples: int = 1000,
+    seed: int = 0,
+    rows: dict[str, RunRows] | None = None,
 ) -> dict[str, dict]:
     """The data advantage of each pair in `comparisons`, on the main pattern's runs (`curves`
-    holds only those): see advantage_of."""
+    holds only those): see advantage_of. `rows`: each series' test-row correctness, for the
+    bootstrap over test rows and runs."""
     by_series = {name: g.reset_index(drop=True) for name, g in curves.groupby("series")}
+    rows = rows or {}
     return {
-        f"{p} vs {b}": advantage_of(by_series[p], by_series[b], levels, (resamples, seed))
+        f"{p} vs {b}": advantage_of(
+            by_series[p],
+            by_series[b],
+            levels,
+            (resamples, seed),
+            (rows[p], rows[b]) if p in rows and b in rows else None,
+        )  # fmt: skip
         for p, b in comparison_pairs(list(by_series))
     }
 

@@ -8,11 +8,13 @@ metrics diff` between two identical runs is empty; wall time and memory go to re
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from promptworth.analysis.uncertainty import RunRows
 from promptworth.config.methods import Run
 from promptworth.core.io import read_json
 
@@ -35,6 +37,7 @@ COUNT_COLUMNS = [
     "trainable_parameters",
     "train_steps",
     "chosen_step",
+    "epochs_kept",  # passes over the subset at the kept step
     "train_tokens",
     "eval_tokens",
 ]
@@ -47,15 +50,21 @@ MEASURED_COLUMNS = [
 COST_COLUMNS = COUNT_COLUMNS + MEASURED_COLUMNS
 
 
-def collect_runs(eval_dir: str | Path, runs: Iterable[Run], runs_dir: Path) -> pd.DataFrame:
+def collect_runs(
+    eval_dir: str | Path, runs: Iterable[Run], runs_dir: Path, pilot_dev_rows: int = 0
+) -> pd.DataFrame:
     """One row per run and reading, for exactly the runs the grid asks for (folders of earlier
     experiments are ignored; a missing run is an error naming it). icl_zero, which uses no
-    training data, sits at size 0."""
+    training data, sits at size 0. A trained run's labelled budget counts the dev rows that
+    chose its settings: its own (early stopping, several rates) or a pilot's on the same dev
+    split (`pilot_dev_rows`), whichever is more: the rows are the same."""
     rows = []
     for run in runs:
         scores = read_json(Path(eval_dir) / run.name / "metrics.json")
         trained = read_json(runs_dir / run.name / "train.json") if run.spec.is_trained else {}
         dev_rows = trained.get("dev_rows_used", 0)
+        if run.spec.is_trained:
+            dev_rows = max(dev_rows, pilot_dev_rows)
         for reading, s in scores["readings"].items():
             rows.append(
                 {
@@ -141,3 +150,37 @@ def labelled_budget(curves: pd.DataFrame) -> pd.DataFrame:
         .max()
         .reset_index()
     )
+
+
+def row_correctness(
+    eval_dir: str | Path, runs: Iterable[Run], class_names: Sequence[str]
+) -> dict[str, RunRows]:
+    """Each series' 0/1 correctness on every test row (rows in `row` order, the same for every
+    run: they all score the same test subset), for the bootstrap over test rows and runs. Runs
+    with several patterns: only those of the runs given (the caller passes the main pattern's)."""
+    per_series: dict[str, list] = {}
+    for run in runs:
+        table = pd.read_csv(Path(eval_dir) / run.name / "predictions.csv").sort_values("row")
+        truth = np.asarray(class_names, dtype=object)[table["label"].to_numpy()]
+        readings = [c for c in table.columns if c not in ("row", "label", "generation")]
+        for reading in readings:
+            correct = (table[reading].to_numpy(dtype=object) == truth).astype(np.float64)
+            per_series.setdefault(f"{run.method}/{reading}", []).append(
+                (
+                    run.training_points,
+                    -1 if run.seed is None else run.seed,
+                    correct,
+                    table["row"].to_numpy(),
+                )  # fmt: skip
+            )
+    out = {}
+    for series, items in per_series.items():
+        order = items[0][3]
+        if any(not np.array_equal(order, item[3]) for item in items):
+            raise ValueError(f"{series}: runs were scored on different test rows")
+        out[series] = RunRows(
+            np.array([i[0] for i in items]),
+            np.array([i[1] for i in items]),
+            np.stack([i[2] for i in items]),
+        )
+    return out

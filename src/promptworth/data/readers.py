@@ -42,9 +42,12 @@ class Table:
     lines: np.ndarray  # per row: its 1-based line in the file, or 1-based row number
     unit: str = "line"  # "line" (CSV, JSONL: lines of the file), "row" or "record"
     class_names: list[str] | None = None  # the label column's ClassLabel names, if it has them
+    files: list[str] | None = None  # a folder of texts: each row's file, relative to `name`
 
     def where(self, i: int) -> str:
-        """Where row i is: `train.csv:15` or `train.parquet row 15`."""
+        """Where row i is: `train.csv:15`, `train.parquet row 15` or `bbc/tech/001.txt`."""
+        if self.files is not None:
+            return f"{self.name}/{self.files[int(self.lines[i]) - 1]}"
         n = int(self.lines[i])
         return f"{self.name}:{n}" if self.unit == "line" else f"{self.name} {self.unit} {n}"
 
@@ -219,10 +222,12 @@ def read_local_table(
     if is_saved_dataset(path):
         return read_saved_dataset(path, split, columns.label, split_key or "data.train_split")
     if path.is_dir():
+        if is_class_folder(path):
+            return read_class_folders(path, columns)
         raise DataError(
-            f"{path}: is a folder but not one written by datasets' save_to_disk (it has no "
-            "dataset_dict.json, dataset_info.json or state.json); give a CSV, Parquet or JSONL "
-            "file, or a save_to_disk folder"
+            f"{path}: is a folder but neither one written by datasets' save_to_disk (it has no "
+            "dataset_dict.json, dataset_info.json or state.json) nor one subfolder of .txt "
+            "files per class; give a CSV, Parquet or JSONL file, or one of those folders"
         )
     if not path.is_file():
         raise DataError(f"data file not found: {path}")
@@ -243,3 +248,31 @@ def read_local_table(
         f"{path}: unsupported file type {suffix!r}; use one of {LOCAL_SUFFIXES} or a folder "
         "written by datasets' save_to_disk"
     )
+
+
+def is_class_folder(path: Path) -> bool:
+    """A folder with one subfolder per class, each holding the class's texts as .txt files (as
+    BBC News ships: bbcnews/data/business/001.txt)."""
+    subfolders = [p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    return len(subfolders) >= 2 and all(any(s.glob("*.txt")) for s in subfolders)
+
+
+def read_class_folders(path: Path, columns: TaskColumns) -> Table:
+    """One row per .txt file: its text in the single input column, its folder's name as the
+    label; the class names are the folder names in sorted order (label ids follow them). Files
+    are read in sorted order, so the rows are the same on every machine."""
+    if len(columns.inputs) != 1:
+        raise DataError(
+            f"data.inputs: {path} is a folder of texts per class, which gives one input column; "
+            f"data.inputs lists {list(columns.inputs)}"
+        )
+    classes = sorted(p.name for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
+    texts, labels, names = [], [], []
+    for name in classes:
+        for file in sorted((path / name).glob("*.txt")):
+            texts.append(_decode(file).strip())
+            labels.append(name)
+            names.append(f"{name}/{file.name}")
+    frame = pd.DataFrame({columns.inputs[0]: texts, columns.label: labels})
+    lines = np.arange(1, len(frame) + 1)
+    return Table(frame, str(path), lines, unit="file", class_names=classes, files=names)

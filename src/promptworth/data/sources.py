@@ -72,3 +72,17 @@ def load_split(
     key = f"data.{split}_split" if split in ("train", "test") else "data.source"
     table = load_table(source, config, split, columns, key)
     return validate_table(table, resolve_class_names(table, label_names, source), columns, key)
+
+
+def resolve_data_source(source: str, key: str) -> str:
+    """A `pkg://<package>/<path>` source as the file it names (DataError naming `key` when the
+    package or the file is missing); any other source unchanged."""
+    from promptworth.core.io import resolve_package_path
+
+    try:
+        resolved = resolve_package_path(source)
+    except FileNotFoundError as err:
+        raise DataError(f"{key}: {err}") from None
+    if resolved != source and not Path(resolved).exists():
+        raise DataError(f"{key}: {source} names {resolved}, which does not exist")
+    return resolved

@@ -36,9 +36,11 @@ def train_head_frozen(
 ) -> tuple[nn.Module, TrainResult]:
     backbone = load_backbone(ctx.model_dir).to(ctx.device)
     train_ids = _encode(ctx.tokenizer, data.train["head_input"])
+    # In the features stage's precision (not training's): the dev and test features the head is
+    # chosen and scored on were computed in it.
     train_x = frozen_features(
         backbone, train_ids, ctx.tokenizer.pad_token_id, ctx.eval_batch_size, ctx.device,
-        ctx.dtype, progress=False,
+        ctx.features_dtype, progress=False,
     )  # fmt: skip
     del backbone
     dev_x = load_features("dev")

@@ -72,6 +72,7 @@ def train_run(run: Run, params: Params, accelerator) -> None:
         runtime.announce()
     if accelerator.num_processes > 1:
         device = accelerator.device
+    features_dtype = select_runtime(params.gpu, params.eval.cpu_bf16, "eval.cpu_bf16").dtype
     pattern = params.pattern_for(run) if spec.reads_pattern else None
     data = load_run_data(
         run.size,
@@ -111,6 +112,7 @@ def train_run(run: Run, params: Params, accelerator) -> None:
                 log=log,
                 accelerator=accelerator,
                 evaluate_dev=dev_rows_used(params, len(rates), len(data.dev)) > 0,
+                features_dtype=features_dtype,
             )
             model, result = trainer.train(run, params, data, ctx)
             log.close({"steps": result.steps_run, "chosen_step": result.chosen_step})

