@@ -129,7 +129,9 @@ def test_a_csv_with_a_field_longer_than_csvs_default_limit_is_read(tmp_path):
 
 
 def test_a_folder_that_is_not_a_saved_dataset_is_called_a_folder(tmp_path):
-    with pytest.raises(DataError, match=r"is a folder but not one written by datasets' save_to"):
+    with pytest.raises(
+        DataError, match=r"is a folder but neither one written by datasets' save_to_disk"
+    ):
         read_local_table(tmp_path)
 
 
