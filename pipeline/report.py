@@ -33,11 +33,13 @@ def main() -> None:
     every_pattern = collect_runs(EVAL, runs, RUNS, r.pilot_dev_rows)
     curves = main_pattern_rows(every_pattern, r.main_pattern)
     summary = summarise(curves)
-    main_runs = [run for run in runs if run.pattern in (None, r.main_pattern)]
-    rows = row_correctness(EVAL, main_runs, load_class_names())
-    advantage = advantages(curves, r.accuracy_levels, r.bootstrap_resamples, r.bootstrap_seed, rows)
     prompt_side, baseline = f"prompt/{r.prompt_reading}", f"{r.baseline}/argmax"
     headline = f"{prompt_side} vs {baseline}"
+    main_runs = [run for run in runs if run.pattern in (None, r.main_pattern)]
+    rows = row_correctness(EVAL, main_runs, load_class_names())
+    advantage = advantages(
+        curves, r.accuracy_levels, r.bootstrap_resamples, r.bootstrap_seed, rows, {headline}
+    )
     if headline not in advantage:
         print(f"report: headline {headline!r} not computed: the grid does not run both methods")
     spread = pattern_spread(every_pattern, r.main_pattern)

@@ -174,6 +174,12 @@ def test_metrics_are_in_range_and_trained_models_beat_chance(repo):
     assert headline["comparison"] == "prompt/rank vs head_full/argmax"
     assert len(headline["leave_one_run_out"]) == 1 * 2  # prompt runs x head_full runs
     assert {"low", "high", "resamples"} <= set(headline["bootstrap"])
+    # the headline alone also gets the bootstrap over test rows and runs, and every comparison
+    # the seed-mean reading beside the best-run envelope
+    assert headline["bootstrap_rows"]["resamples"] >= 2000
+    assert "seed_mean_advantage" in headline
+    others = [v for k, v in summary["data_advantage"].items() if k != headline["comparison"]]
+    assert others and all(v["bootstrap_rows"] is None for v in others)
     for section in (
         "## Data advantage", "## Labelled data per point", "## Spread across patterns", "## Cost"
     ):  # fmt: skip

@@ -74,20 +74,23 @@ def advantages(
     resamples: int = 1000,
     seed: int = 0,
     rows: dict[str, RunRows] | None = None,
+    row_pairs: set[str] | None = None,
 ) -> dict[str, dict]:
     """The data advantage of each pair in `comparisons`, on the main pattern's runs (`curves`
     holds only those): see advantage_of. `rows`: each series' test-row correctness, for the
-    bootstrap over test rows and runs."""
+    bootstrap over test rows and runs, made for the comparisons named in `row_pairs` (the
+    headline: it resamples until stable, tens of thousands of times)."""
     by_series = {name: g.reset_index(drop=True) for name, g in curves.groupby("series")}
-    rows = rows or {}
+    rows, row_pairs = rows or {}, row_pairs or set()
+
+    def paired_rows(p: str, b: str):
+        wanted = f"{p} vs {b}" in row_pairs and p in rows and b in rows
+        return (rows[p], rows[b]) if wanted else None
+
     return {
         f"{p} vs {b}": advantage_of(
-            by_series[p],
-            by_series[b],
-            levels,
-            (resamples, seed),
-            (rows[p], rows[b]) if p in rows and b in rows else None,
-        )  # fmt: skip
+            by_series[p], by_series[b], levels, (resamples, seed), paired_rows(p, b)
+        )
         for p, b in comparison_pairs(list(by_series))
     }
 
