@@ -27,13 +27,16 @@ def main() -> None:
     data = params.data
     columns = TaskColumns(data.inputs, data.label_column)
     source = resolve_data_source(data.source, "data.source")
+    bad_encoding = data.checks.bad_encoding
     if data.test_carve is not None:
         if holds_splits(source):
             raise DataError(
                 f"data.test_carve: {data.source} holds its own test split ({data.test_split}); "
                 "carving is for a source that ships none: set data.test_carve to null"
             )
-        whole = load_table(source, data.config, data.train_split, columns, "data.train_split")
+        whole = load_table(
+            source, data.config, data.train_split, columns, "data.train_split", bad_encoding
+        )
         train_table, test_table = carve_test(whole, data.test_carve, data.label_column)
     else:
         test_source = resolve_data_source(data.test_source or data.source, "data.test_source")
@@ -43,9 +46,11 @@ def main() -> None:
                 f"file or folder ({data.source}), or data.test_carve must carve them out of it; "
                 "a hub id or a save_to_disk DatasetDict holds both splits"
             )
-        train_table = load_table(source, data.config, data.train_split, columns, "data.train_split")
+        train_table = load_table(
+            source, data.config, data.train_split, columns, "data.train_split", bad_encoding
+        )
         test_table = load_table(
-            test_source, data.config, data.test_split, columns, "data.test_split"
+            test_source, data.config, data.test_split, columns, "data.test_split", bad_encoding
         )
     classes = resolve_class_names(train_table, data.label_names, data.source)
     check_label_words(params, len(classes))
@@ -59,6 +64,12 @@ def main() -> None:
         train.to_parquet(tmp / "train.parquet", index=False)
         test.to_parquet(tmp / "test.parquet", index=False)
         write_json(tmp / CLASSES.name, list(classes))
+    replaced = list(dict.fromkeys(train_table.replaced + test_table.replaced))
+    if replaced:
+        print(
+            f"replaced bytes that are not UTF-8 in {len(replaced)} place(s) (first: "
+            f"{replaced[0]}; data.checks.bad_encoding is replace)"
+        )
     print("\n".join(report.lines))
 
 

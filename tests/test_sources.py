@@ -192,3 +192,13 @@ def test_the_download_stage_says_when_a_one_split_source_has_no_test_rows(tmp_pa
     assert done.returncode == 2
     [line] = done.stderr.strip().splitlines()
     assert "data.test_source: must name the test rows" in line and "data.test_carve" in line
+
+
+def test_a_byte_that_is_not_utf8_is_refused_by_name_or_replaced_and_said(tmp_path):
+    root = class_folders(tmp_path / "bbc", {"a": 2, "b": 2})
+    (root / "b" / "001.txt").write_bytes(b"first line\nprice \xa34 million\n")  # Latin-1 pound
+    with pytest.raises(DataError, match=r"bbc/b/001.txt:2: not valid UTF-8 .*checks.bad_encoding"):
+        read_local_table(root, TEXT)
+    table = read_local_table(root, TEXT, bad_encoding="replace")
+    assert table.replaced == [f"{root}/b/001.txt:2"]
+    assert "price \ufffd4 million" in table.frame["text"].iloc[3]

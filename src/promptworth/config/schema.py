@@ -18,6 +18,7 @@ CHECK_ACTIONS = {
     "missing_class": ("refuse", "allow"),
     "test_overlap": ("drop", "refuse", "keep"),
     "train_duplicates": ("drop", "refuse", "keep"),
+    "bad_encoding": ("refuse", "replace"),
 }
 
 
@@ -26,6 +27,7 @@ class DataChecks:
     missing_class: str  # a class with no training rows: refuse | allow
     test_overlap: str  # training rows whose normalised text is in the test split
     train_duplicates: str  # training rows repeating an earlier one (normalised text)
+    bad_encoding: str = "refuse"  # bytes of a local text file that are not UTF-8: refuse | replace
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,9 @@ from promptworth.data.readers import Table
 
 def _subset(table: Table, positions: np.ndarray, split: str) -> Table:
     frame = table.frame.iloc[positions].reset_index(drop=True)
-    return replace(table, frame=frame, name=f"{table.name} ({split} part)",
-                   lines=np.asarray(table.lines)[positions])  # fmt: skip
+    # A file's rows say which part they are in; a folder's rows are named by their own files.
+    name = table.name if table.files is not None else f"{table.name} ({split} part)"
+    return replace(table, frame=frame, name=name, lines=np.asarray(table.lines)[positions])
 
 
 def test_positions(table: Table, carve: CarveSpec, label_column: str) -> np.ndarray:

@@ -9,7 +9,7 @@ import csv
 import io
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +43,7 @@ class Table:
     unit: str = "line"  # "line" (CSV, JSONL: lines of the file), "row" or "record"
     class_names: list[str] | None = None  # the label column's ClassLabel names, if it has them
     files: list[str] | None = None  # a folder of texts: each row's file, relative to `name`
+    replaced: list[str] = field(default_factory=list)  # where undecodable bytes were replaced
 
     def where(self, i: int) -> str:
         """Where row i is: `train.csv:15`, `train.parquet row 15` or `bbc/tech/001.txt`."""
@@ -67,16 +68,23 @@ def is_local_source(source: str) -> bool:
     return Path(source).exists() or source.endswith(LOCAL_SUFFIXES) or source.startswith((".", "/"))
 
 
-def _decode(path: Path) -> str:
+def _decode(path: Path, bad_encoding: str = "refuse", replaced: list | None = None) -> str:
+    """The file's text as UTF-8. Bytes that are not UTF-8 fail in one line naming the file,
+    line and column (data.checks.bad_encoding: refuse), or become U+FFFD with the place noted
+    in `replaced` (replace), for a corpus with a stray byte or two (BBC News has one)."""
     data = path.read_bytes()
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
         column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        if bad_encoding == "replace":
+            if replaced is not None:
+                replaced.append(f"{path}:{line}")
+            return data.decode("utf-8-sig", errors="replace")
         raise DataError(
             f"{path}:{line}: not valid UTF-8 (byte 0x{data[err.start]:02x} at column {column}); "
-            "save the file as UTF-8"
+            "save the file as UTF-8, or set data.checks.bad_encoding to 'replace'"
         ) from None
 
 
@@ -114,8 +122,9 @@ HEADERLESS_FORMATS = {
 }
 
 
-def _read_csv(path: Path, columns: TaskColumns) -> Table:
-    text = _decode(path)
+def _read_csv(path: Path, columns: TaskColumns, bad_encoding: str = "refuse") -> Table:
+    replaced: list[str] = []
+    text = _decode(path, bad_encoding, replaced)
     # csv's default field limit (128 KiB) refuses a long article that JSONL or Parquet accept; no
     # field can be longer than the file, so that is the limit.
     csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
@@ -141,10 +150,12 @@ def _read_csv(path: Path, columns: TaskColumns) -> Table:
                 f"{path}:{body_lines[k]}: has {len(body[k])} fields, the header has {len(header)}"
             )
         frame = pd.DataFrame(body, columns=header)
-        return Table(frame, str(path), np.array(body_lines, dtype=np.int64))
+        return Table(frame, str(path), np.array(body_lines, dtype=np.int64), replaced=replaced)
     headerless = HEADERLESS_FORMATS.get(columns)
     if headerless is not None and headerless.matches(header):
-        return headerless.read(path, records, lines)
+        table = headerless.read(path, records, lines)
+        table.replaced.extend(replaced)
+        return table
     missing = [c for c in columns.all if c not in header]
     hint = f" (or {headerless.name})" if headerless is not None else ""
     raise DataError(
@@ -153,9 +164,10 @@ def _read_csv(path: Path, columns: TaskColumns) -> Table:
     )
 
 
-def _read_jsonl(path: Path) -> Table:
+def _read_jsonl(path: Path, bad_encoding: str = "refuse") -> Table:
+    replaced: list[str] = []
     rows, lines = [], []
-    for n, line in enumerate(_decode(path).splitlines(), start=1):
+    for n, line in enumerate(_decode(path, bad_encoding, replaced).splitlines(), start=1):
         if not line.strip():
             continue
         try:
@@ -170,20 +182,22 @@ def _read_jsonl(path: Path) -> Table:
             )
         rows.append(row)
         lines.append(n)
-    return Table(pd.DataFrame(rows), str(path), np.array(lines, dtype=np.int64))
+    return Table(pd.DataFrame(rows), str(path), np.array(lines, dtype=np.int64), replaced=replaced)
 
 
-def _read_json(path: Path) -> Table:
-    text = _decode(path)
+def _read_json(path: Path, bad_encoding: str = "refuse") -> Table:
+    replaced: list[str] = []
+    text = _decode(path, bad_encoding, replaced)
     try:
         rows = json.loads(text)
     except json.JSONDecodeError as err:
         if err.msg == "Extra data":  # several JSON documents: JSON Lines under a .json name
-            return _read_jsonl(path)
+            return _read_jsonl(path, bad_encoding)
         raise DataError(f"{path}:{err.lineno}: not valid JSON ({err.msg})") from None
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
         raise DataError(f"{path}: expected a JSON list of objects (or one object per line)")
-    return Table(pd.DataFrame(rows), str(path), np.arange(1, len(rows) + 1), unit="record")
+    rows_at = np.arange(1, len(rows) + 1)
+    return Table(pd.DataFrame(rows), str(path), rows_at, unit="record", replaced=replaced)
 
 
 def from_dataset(ds, name: str, label_column: str) -> Table:
@@ -215,15 +229,20 @@ def read_saved_dataset(path: Path, split: str, label_column: str, split_key: str
 
 
 def read_local_table(
-    path: str | Path, columns: TaskColumns = AG_NEWS, split: str = "train", split_key: str = ""
+    path: str | Path,
+    columns: TaskColumns = AG_NEWS,
+    split: str = "train",
+    split_key: str = "",
+    bad_encoding: str = "refuse",
 ) -> Table:
-    """Read a CSV/Parquet/JSONL/JSON file or a save_to_disk folder, without validating rows."""
+    """Read a CSV/Parquet/JSONL/JSON file, a save_to_disk folder or a folder of texts per class,
+    without validating rows (`bad_encoding`: data.checks.bad_encoding, for the text files)."""
     path = Path(path)
     if is_saved_dataset(path):
         return read_saved_dataset(path, split, columns.label, split_key or "data.train_split")
     if path.is_dir():
         if is_class_folder(path):
-            return read_class_folders(path, columns)
+            return read_class_folders(path, columns, bad_encoding)
         raise DataError(
             f"{path}: is a folder but neither one written by datasets' save_to_disk (it has no "
             "dataset_dict.json, dataset_info.json or state.json) nor one subfolder of .txt "
@@ -233,11 +252,11 @@ def read_local_table(
         raise DataError(f"data file not found: {path}")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return _read_csv(path, columns)
+        return _read_csv(path, columns, bad_encoding)
     if suffix == ".jsonl":
-        return _read_jsonl(path)
+        return _read_jsonl(path, bad_encoding)
     if suffix == ".json":
-        return _read_json(path)
+        return _read_json(path, bad_encoding)
     if suffix == ".parquet":
         try:
             frame = pd.read_parquet(path)
@@ -257,7 +276,7 @@ def is_class_folder(path: Path) -> bool:
     return len(subfolders) >= 2 and all(any(s.glob("*.txt")) for s in subfolders)
 
 
-def read_class_folders(path: Path, columns: TaskColumns) -> Table:
+def read_class_folders(path: Path, columns: TaskColumns, bad_encoding: str = "refuse") -> Table:
     """One row per .txt file: its text in the single input column, its folder's name as the
     label; the class names are the folder names in sorted order (label ids follow them). Files
     are read in sorted order, so the rows are the same on every machine."""
@@ -267,12 +286,12 @@ def read_class_folders(path: Path, columns: TaskColumns) -> Table:
             f"data.inputs lists {list(columns.inputs)}"
         )
     classes = sorted(p.name for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
-    texts, labels, names = [], [], []
+    texts, labels, names, replaced = [], [], [], []
     for name in classes:
         for file in sorted((path / name).glob("*.txt")):
-            texts.append(_decode(file).strip())
+            texts.append(_decode(file, bad_encoding, replaced).strip())
             labels.append(name)
             names.append(f"{name}/{file.name}")
     frame = pd.DataFrame({columns.inputs[0]: texts, columns.label: labels})
     lines = np.arange(1, len(frame) + 1)
-    return Table(frame, str(path), lines, unit="file", class_names=classes, files=names)
+    return Table(frame, str(path), lines, "file", classes, names, replaced)

@@ -54,10 +54,17 @@ def load_hub_split(dataset_id: str, config: str | None, split: str, label_column
     return from_dataset(ds, f"{dataset_id}[{split}]", label_column)
 
 
-def load_table(source: str, config: str | None, split: str, columns: TaskColumns, split_key: str):
-    """One split of `source` (hub id, local file or save_to_disk folder), rows not yet checked."""
+def load_table(
+    source: str,
+    config: str | None,
+    split: str,
+    columns: TaskColumns,
+    split_key: str,
+    bad_encoding: str = "refuse",
+):
+    """One split of `source` (hub id, local file or folder), rows not yet checked."""
     if is_local_source(source):
-        return read_local_table(source, columns, split, split_key)
+        return read_local_table(source, columns, split, split_key, bad_encoding)
     return load_hub_split(source, config, split, columns.label)
 
 
