@@ -15,10 +15,7 @@ from promptworth.analysis.advantage import (
 from promptworth.analysis.render import advantage_text
 from promptworth.analysis.report import advantage_of
 from promptworth.analysis.uncertainty import RunRows, paired_bootstrap, resample_advantages
-
-
-def runs(sizes, accs, seed=0):
-    return pd.DataFrame({"size": sizes, "accuracy": accs, "seed": seed})
+from tests.test_advantage import runs
 
 
 def test_a_baseline_that_stops_below_the_prompt_gives_a_lower_bound_over_the_whole_range():

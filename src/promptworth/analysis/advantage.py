@@ -129,8 +129,7 @@ def bootstrap_interval(
         )
     values = np.array(draws)
     defined = values[np.isfinite(values)]
-    tail = (1 - confidence) / 2 * 100
-    low, high = np.percentile(defined, [tail, 100 - tail]) if len(defined) else (np.nan, np.nan)
+    low, high = percentile_interval(values, confidence)
     return {
         "low": float(low),
         "high": float(high),
@@ -138,6 +137,17 @@ def bootstrap_interval(
         "resamples": resamples,
         "undefined_resamples": int(len(values) - len(defined)),
     }
+
+
+def percentile_interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
+    """The central `confidence` interval of the defined (finite) values; NaN, NaN if none."""
+    defined = np.asarray(values, dtype=float)
+    defined = defined[np.isfinite(defined)]
+    if not len(defined):
+        return float("nan"), float("nan")
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(defined, [tail, 100 - tail])
+    return float(low), float(high)
 
 
 def advantage_bound(prompt_runs: pd.DataFrame, head_runs: pd.DataFrame) -> dict | None:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from promptworth.analysis.advantage import percentile_interval
+
 MAX_RESAMPLES = 64_000
 
 
@@ -93,15 +95,6 @@ def resample_advantages(
     return np.concatenate(out)
 
 
-def _interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
-    defined = values[np.isfinite(values)]
-    if not len(defined):
-        return float("nan"), float("nan")
-    tail = (1 - confidence) / 2 * 100
-    low, high = np.percentile(defined, [tail, 100 - tail])
-    return float(low), float(high)
-
-
 def paired_bootstrap(
     prompt: RunRows,
     head: RunRows,
@@ -121,13 +114,16 @@ def paired_bootstrap(
     while True:
         a = resample_advantages(prompt, head, levels, resamples, seed)
         b = resample_advantages(prompt, head, levels, resamples, seed + 1)
-        (a_low, a_high), (b_low, b_high) = _interval(a, confidence), _interval(b, confidence)
+        (a_low, a_high), (b_low, b_high) = (
+            percentile_interval(a, confidence),
+            percentile_interval(b, confidence),
+        )
         moved = max(abs(a_low - b_low), abs(a_high - b_high))
         stable = bool(moved < tolerance)
         if stable or resamples * 2 > MAX_RESAMPLES or not np.isfinite(moved):
             break
         resamples *= 2
-    low, high = _interval(np.concatenate([a, b]), confidence)
+    low, high = percentile_interval(np.concatenate([a, b]), confidence)
     both = np.concatenate([a, b])
     return {
         "low": low,

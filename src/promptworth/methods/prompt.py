@@ -30,9 +30,16 @@ def whole_lm(model_dir: Path, settings: MethodParams) -> nn.Module:
     return load_causal_lm(model_dir)
 
 
+def _with_peft(model_dir: Path, config) -> nn.Module:
+    """The frozen base LM wrapped with what the peft `config` adds (the part that trains)."""
+    from peft import get_peft_model
+
+    return get_peft_model(load_causal_lm(model_dir), config)
+
+
 def lm_with_lora(model_dir: Path, settings: MethodParams) -> nn.Module:
     """The frozen LM with peft LoRA adapters (prompt_lora)."""
-    from peft import LoraConfig, TaskType, get_peft_model
+    from peft import LoraConfig, TaskType
 
     # target_modules=None: peft's default projections for the architecture (GPT-2: c_attn;
     # Llama: q_proj, v_proj).
@@ -42,12 +49,12 @@ def lm_with_lora(model_dir: Path, settings: MethodParams) -> nn.Module:
         lora_alpha=settings.lora_alpha,
         lora_dropout=settings.lora_dropout,
     )
-    return get_peft_model(load_causal_lm(model_dir), config)
+    return _with_peft(model_dir, config)
 
 
 def lm_with_soft_prompt(model_dir: Path, settings: MethodParams) -> nn.Module:
     """The frozen LM with trainable virtual-token embeddings (prompt_tuning)."""
-    from peft import PromptTuningConfig, PromptTuningInit, TaskType, get_peft_model
+    from peft import PromptTuningConfig, PromptTuningInit, TaskType
 
     config = PromptTuningConfig(
         task_type=TaskType.CAUSAL_LM,
@@ -58,7 +65,7 @@ def lm_with_soft_prompt(model_dir: Path, settings: MethodParams) -> nn.Module:
         prompt_tuning_init_text=settings.init_text,
         tokenizer_name_or_path=str(model_dir),
     )
-    return get_peft_model(load_causal_lm(model_dir), config)
+    return _with_peft(model_dir, config)
 
 
 def train_prompt(
