@@ -1,0 +1,61 @@
+"""tools/results.py's table across tasks and models, from published/<name>/ folders."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_tool():
+    spec = importlib.util.spec_from_file_location("results_tool", ROOT / "tools/results.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def cell(mean):
+    return {"accuracy_mean": mean, "accuracy_std": 0.01, "none_rate_mean": 0.0, "seeds": 3}
+
+
+def publish(folder: Path, headline: dict) -> None:
+    (folder / "metrics").mkdir(parents=True)
+    summary = {
+        "accuracy": {
+            "prompt/rank": {"10": cell(0.74), "100": cell(0.82), "200": cell(0.85)},
+            "head_full/argmax": {"10": cell(0.57), "100": cell(0.81), "200": cell(0.81)},
+            "icl_zero/rank": {"0": cell(0.583)},
+        },
+        "headline": {"comparison": "prompt/rank vs head_full/argmax", **headline},
+    }
+    (folder / "metrics/summary.json").write_text(json.dumps(summary))
+    meta = {"task": "TREC-10", "model": "SmolLM2", "classes": 6, "protocol": "protocols/t.md"}
+    (folder / "publication.json").write_text(json.dumps(meta))
+
+
+def test_a_capped_answer_is_a_bound_in_the_table(tmp_path, monkeypatch):
+    tool = load_tool()
+    monkeypatch.setattr(tool, "PUBLISHED", tmp_path)
+    assert tool.tasks_block() == ["Nothing published yet (`python tools/publish.py copy ...`)."]
+    publish(
+        tmp_path / "trec10_smollm2",
+        {
+            "advantage": 23.8,
+            "loo_std": 13.6,
+            "bootstrap_rows": {"low": 2.0, "high": 60.0},
+            "truncation": {"at_least": 61.0, "next_size": 500},
+        },
+    )
+    header, rule, row = tool.tasks_block()
+    assert row.startswith("| TREC-10 | SmolLM2 | 6 | 0.583 | 10: 0.740 / 0.570, 100: 0.820 / 0.810")
+    assert "200: 0.850 / 0.810" in row
+    assert "23.8 +- 13.6 [2, 60]; capped: at least 61 (500 would decide)" in row
+    assert "published/trec10_smollm2/reports/learning_curves.png" in row
+
+
+def test_curves_without_a_shared_range_say_so(tmp_path, monkeypatch):
+    tool = load_tool()
+    monkeypatch.setattr(tool, "PUBLISHED", tmp_path)
+    publish(tmp_path / "x", {"advantage": None, "loo_std": None, "bound": {"at_least": 90.0}})
+    row = tool.tasks_block()[-1]
+    assert "at least 90 points" in row and "n/a +-" not in row
