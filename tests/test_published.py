@@ -32,10 +32,11 @@ def test_a_lock_matches_until_a_tracked_file_it_read_changes(tmp_path):
     code.write_text("steps = 31\n")
     [problem] = lock_mismatches(lock, tmp_path, tracked)
     assert problem.startswith("src/train.py: changed since the run")
+    # a file the run read that git does not track here (moved, deleted) is stale too
+    expected = ["src/train.py: read by the run, not tracked here"]
+    assert lock_mismatches(lock, tmp_path, set()) == expected
     code.unlink()
-    assert lock_mismatches(lock, tmp_path, tracked) == [
-        "src/train.py: read by the run, missing here"
-    ]
+    assert lock_mismatches(lock, tmp_path, tracked) == expected
 
 
 def test_a_lock_that_recorded_a_file_twice_matches_only_if_both_are_this_file(tmp_path):
