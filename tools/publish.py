@@ -7,8 +7,9 @@ match the code.
     python tools/publish.py check
 
 `copy` refuses a workspace whose dvc.lock recorded code that differs from this checkout's (one
-line per file), then copies the lock, the params and the report's outputs into
-published/NAME/ with publication.json (task, model, classes, protocol, command, the workspace's
+line per file), then copies the lock, the params, the report's outputs and every run's test
+predictions (data/eval/<run>/: predictions.csv, metrics.json; megabytes) into published/NAME/
+with publication.json (task, model, classes, protocol, command, the workspace's
 commit); `--headline` also makes them this checkout's top-level dvc.lock, metrics/ and reports/
 (the answer the README leads with, what `dvc metrics diff` compares). `check` lists every
 published answer and whether its lock still matches the code (exit 1 if one does not): a code
@@ -43,6 +44,7 @@ def tracked_files() -> set[str]:
 def copy(args: argparse.Namespace) -> None:
     workspace = args.workspace.resolve()
     missing = [f for f in PUBLISHED_FILES if not (workspace / f).is_file()]
+    missing += [] if (workspace / "data/eval").is_dir() else ["data/eval/"]
     if missing:
         sys.exit(f"error: {workspace} lacks {', '.join(missing)}: has its report stage run?")
     problems = lock_mismatches(workspace / "dvc.lock", ROOT, tracked_files())
@@ -53,6 +55,9 @@ def copy(args: argparse.Namespace) -> None:
             "its commit:\n  " + "\n  ".join(problems)
         )
     target = PUBLISHED / args.name
+    if (target / "eval").exists():  # a republication replaces every run's predictions
+        shutil.rmtree(target / "eval")
+    shutil.copytree(workspace / "data/eval", target / "eval")
     for name in PUBLISHED_FILES:
         (target / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(workspace / name, target / name)
@@ -73,7 +78,11 @@ def copy(args: argparse.Namespace) -> None:
         "headline": bool(args.headline),
     }
     (target / "publication.json").write_text(json.dumps(record, indent=1) + "\n")
-    print(f"published {args.name}: {len(PUBLISHED_FILES)} files from {workspace} (code {commit})")
+    runs = len(list((target / "eval").glob("*/predictions.csv")))
+    print(
+        f"published {args.name}: {len(PUBLISHED_FILES)} files and {runs} runs' predictions "
+        f"from {workspace} (code {commit})"
+    )
 
 
 def check(_: argparse.Namespace) -> None:
