@@ -60,6 +60,7 @@ def test_copy_publishes_the_answer_and_refuses_stale_code(tmp_path, monkeypatch)
     assert not (repo / "dvc.lock").exists()  # only --headline writes the top level
     tool.copy(args(ws, headline=True))
     assert (repo / "dvc.lock").read_text() == (ws / "dvc.lock").read_text()
+    assert not (repo / "params.yaml").exists()  # the defaults stay; the run's are published
     code.write_text("a = 2\n")
     with pytest.raises(SystemExit, match="src/x.py: changed since the run"):
         tool.copy(args(ws))

@@ -11,7 +11,8 @@ line per file), then copies the lock, the params, the report's outputs and every
 predictions (data/eval/<run>/: predictions.csv, metrics.json; megabytes) into published/NAME/
 with publication.json (task, model, classes, protocol, command, the workspace's
 commit); `--headline` also makes them this checkout's top-level dvc.lock, metrics/ and reports/
-(the answer the README leads with, what `dvc metrics diff` compares). `check` lists every
+(the answer the README leads with, what `dvc metrics diff` compares); the top-level params.yaml
+stays the project's defaults, the run's own is in published/NAME/params.yaml. `check` lists every
 published answer and whether its lock still matches the code (exit 1 if one does not): a code
 change that touches a stage's files makes its published numbers stale until it is republished.
 Then `python tools/results.py` writes the tables.
@@ -61,7 +62,7 @@ def copy(args: argparse.Namespace) -> None:
     for name in PUBLISHED_FILES:
         (target / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(workspace / name, target / name)
-        if args.headline:
+        if args.headline and name != "params.yaml":  # the top-level params stay the defaults
             (ROOT / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(workspace / name, ROOT / name)
     commit = subprocess.run(
