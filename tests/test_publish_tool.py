@@ -2,7 +2,6 @@
 dvc.lock recorded code that differs from this checkout."""
 
 import argparse
-import importlib.util
 import json
 from pathlib import Path
 
@@ -10,15 +9,7 @@ import pytest
 import yaml
 
 from promptworth.tooling.published import PUBLISHED_FILES, file_md5
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def load_tool():
-    spec = importlib.util.spec_from_file_location("publish_tool", ROOT / "tools/publish.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.tools import load_tool
 
 
 def workspace(path: Path, code: Path) -> Path:
@@ -42,7 +33,7 @@ def args(ws: Path, headline=False) -> argparse.Namespace:
 
 
 def test_copy_publishes_the_answer_and_refuses_stale_code(tmp_path, monkeypatch):
-    tool = load_tool()
+    tool = load_tool("publish")
     repo = tmp_path / "repo"
     (repo / "src").mkdir(parents=True)
     code = repo / "src/x.py"

@@ -1,17 +1,9 @@
 """tools/results.py's table across tasks and models, from published/<name>/ folders."""
 
-import importlib.util
 import json
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def load_tool():
-    spec = importlib.util.spec_from_file_location("results_tool", ROOT / "tools/results.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.tools import load_tool
 
 
 def cell(mean):
@@ -34,7 +26,7 @@ def publish(folder: Path, headline: dict) -> None:
 
 
 def test_a_capped_answer_is_a_bound_in_the_table(tmp_path, monkeypatch):
-    tool = load_tool()
+    tool = load_tool("results")
     monkeypatch.setattr(tool, "PUBLISHED", tmp_path)
     assert tool.tasks_block() == ["Nothing published yet (`python tools/publish.py copy ...`)."]
     publish(
@@ -54,7 +46,7 @@ def test_a_capped_answer_is_a_bound_in_the_table(tmp_path, monkeypatch):
 
 
 def test_curves_without_a_shared_range_say_so(tmp_path, monkeypatch):
-    tool = load_tool()
+    tool = load_tool("results")
     monkeypatch.setattr(tool, "PUBLISHED", tmp_path)
     publish(tmp_path / "x", {"advantage": None, "loo_std": None, "bound": {"at_least": 90.0}})
     row = tool.tasks_block()[-1]
