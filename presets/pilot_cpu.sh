@@ -8,6 +8,7 @@
 #   AG_NEWS_TRAIN=... AG_NEWS_TEST=... bash presets/pilot_cpu.sh && python -m promptworth.analysis.pilot
 #   PILOT=backbone bash presets/pilot_cpu.sh     # head_full's backbone rate (equal tuning)
 #   MODEL=gemma3 bash presets/pilot_cpu.sh       # the same pilot on Gemma-3-270m
+#   MODEL=gemma3 PILOT=backbone HEAD_RATE=<its choice> bash presets/pilot_cpu.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . presets/common.sh
@@ -16,7 +17,7 @@ model_args
 published_cpu_args
 if [ "${PILOT:-rates}" = backbone ]; then
   # Equal tuning: head_full's backbone rate among the prompt's candidates, with the head rate
-  # the first pilot chose (protocols/ag_news_smollm2.md).
+  # the first pilot chose (protocols/ag_news_smollm2.md): HEAD_RATE, SmolLM2's 1e-2 unless set.
   exec dvc exp run "${DATA_ARGS[@]}" "${MODEL_ARGS[@]}" "${PUBLISHED_ARGS[@]}" \
     -S "grid.head.methods=[head_full]" \
     -S "grid.head.sizes=[100]" \
@@ -24,7 +25,7 @@ if [ "${PILOT:-rates}" = backbone ]; then
     -S "grid.prompt.methods=[]" \
     -S "grid.icl_zero.patterns=[]" \
     -S "grid.icl_few.patterns=[]" \
-    -S "methods.head_full.learning_rate={backbone: [1.0e-5, 2.0e-5, 5.0e-5], head: 1.0e-2}" \
+    -S "methods.head_full.learning_rate={backbone: [1.0e-5, 2.0e-5, 5.0e-5], head: ${HEAD_RATE:-1.0e-2}}" \
     "$@" train_head
 fi
 exec dvc exp run "${DATA_ARGS[@]}" "${MODEL_ARGS[@]}" "${PUBLISHED_ARGS[@]}" \
