@@ -56,20 +56,22 @@ def headline_block(summary: dict, curves: pd.DataFrame) -> list[str]:
     return lines + accuracy_table(summary, [baseline, prompt_side])
 
 
+def published_answers() -> dict[Path, dict]:
+    """Every published answer: its folder under published/ and its publication.json."""
+    found = sorted(PUBLISHED.glob("*/publication.json"))
+    return {p.parent: json.loads(p.read_text()) for p in found}
+
+
 def headline_main_pattern() -> str | None:
     """The pattern the headline run's advantages read, from the params published beside it."""
-    headline = [
-        p.parent
-        for p in PUBLISHED.glob("*/publication.json")
-        if json.loads(p.read_text()).get("headline")
-    ]
+    headline = [folder for folder, meta in published_answers().items() if meta.get("headline")]
     params = (headline[0] if headline else ROOT) / "params.yaml"
     return yaml.safe_load(params.read_text())["report"]["main_pattern"]
 
 
-def task_row(folder: Path) -> str:
-    """One published answer as a row of the table across tasks and models."""
-    meta = json.loads((folder / "publication.json").read_text())
+def task_row(folder: Path, meta: dict) -> str:
+    """One published answer (its folder and publication.json) as a row of the table across
+    tasks and models."""
     summary = json.loads((folder / "metrics/summary.json").read_text())
     head = summary["headline"]
     prompt_side, baseline = head["comparison"].split(" vs ")
@@ -99,14 +101,14 @@ def task_row(folder: Path) -> str:
 
 def tasks_block() -> list[str]:
     """Every published answer side by side (published/*/publication.json)."""
-    folders = sorted(p.parent for p in PUBLISHED.glob("*/publication.json"))
-    if not folders:
+    answers = published_answers()
+    if not answers:
         return ["Nothing published yet (`python tools/publish.py copy ...`)."]
     return [
         "| task | model | classes | zero-shot | prompt / head_full by size (seed means) | "
         "data advantage, points (+- leave one run out; [95% over test rows and runs]) | |",
         "|---|---|---|---|---|---|---|",
-        *[task_row(folder) for folder in folders],
+        *[task_row(folder, meta) for folder, meta in answers.items()],
     ]
 
 
