@@ -38,7 +38,13 @@ def main() -> None:
     main_runs = [run for run in runs if run.pattern in (None, r.main_pattern)]
     rows = row_correctness(EVAL, main_runs, load_class_names())
     advantage = advantages(
-        curves, r.accuracy_levels, r.bootstrap_resamples, r.bootstrap_seed, rows, {headline}
+        curves,
+        r.accuracy_levels,
+        r.bootstrap_resamples,
+        r.bootstrap_seed,
+        rows,
+        {headline},
+        log=lambda line: print(f"report: {line}", flush=True),
     )
     if headline not in advantage:
         print(f"report: headline {headline!r} not computed: the grid does not run both methods")

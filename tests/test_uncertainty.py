@@ -113,3 +113,29 @@ def test_methods_scored_on_different_rows_are_refused():
     short = RunRows(HEAD_ROWS.sizes, HEAD_ROWS.seeds, HEAD_ROWS.correct[:, :500])
     with pytest.raises(ValueError, match="different test rows"):
         paired_bootstrap(PROMPT_ROWS, short, 100)
+
+
+def test_growing_the_resamples_adds_draws_and_gives_what_fresh_draws_give():
+    # paired_bootstrap extends each seed's draws instead of redrawing them, so its pooled
+    # interval is the one fresh draws of the final size give: the doubling costs n draws, not
+    # 2n, and moves no published interval.
+    lines = []
+    result = paired_bootstrap(
+        PROMPT_ROWS, HEAD_ROWS, 200, seed=3, start=1000, tolerance=7.0, log=lines.append
+    )
+    n = result["resamples"] // 2
+    assert n == 2000  # seeds 3 and 4 moved 8.2 points at 1,000 draws, 6.5 at 2,000
+    fresh = np.concatenate(
+        [resample_advantages(PROMPT_ROWS, HEAD_ROWS, 200, n, seed) for seed in (3, 4)]
+    )
+    low, high = np.nanpercentile(fresh, [2.5, 97.5])
+    assert (result["low"], result["high"]) == pytest.approx((low, high))
+    assert len(lines) == 2 and "2,000 draws per seed" in lines[-1]
+
+
+def test_a_bootstrap_that_never_settles_stops_at_the_cap_and_says_so(monkeypatch):
+    from promptworth.analysis import uncertainty
+
+    monkeypatch.setattr(uncertainty, "MAX_RESAMPLES", 2000)
+    result = paired_bootstrap(PROMPT_ROWS, HEAD_ROWS, 200, seed=0, start=1000, tolerance=1e-9)
+    assert result["stable"] is False and result["resamples"] == 2 * 2000
