@@ -10,6 +10,7 @@ import yaml
 
 from promptworth.analysis.plan import grid_summary
 from promptworth.config.params import parse_params
+from promptworth.config.schema import LearningRate
 from promptworth.tooling.stand_in_dvc import apply_settings, run_with_stand_in_dvc, settings_of
 from tests import tiny
 
@@ -145,8 +146,8 @@ OFFLINE = sorted((ROOT / "presets/offline").glob("*.sh"))
 
 @pytest.mark.parametrize("preset", OFFLINE, ids=lambda p: p.name)
 def test_every_offline_task_preset_resolves_to_valid_params(preset, tmp_path, local_data):
-    rates = {"HEAD_RATE": "1.0e-2", "BACKBONE_RATE": "2.0e-5", "PROMPT_RATE": "2.0e-5"}
-    done = run_preset(preset, tmp_path, **local_data, **rates)
+    rates = {"FROZEN_RATE": "3.0e-2", "HEAD_RATE": "1.0e-1", "BACKBONE_RATE": "5.0e-5"}
+    done = run_preset(preset, tmp_path, **local_data, **rates, PROMPT_RATE="1.0e-5")
     assert done.returncode == 0, done.stderr
     params = parse_params(resolved_params((tmp_path / "args.txt").read_text().splitlines()))
     assert params.model_name.startswith("pkg://")  # weights from an installed package
@@ -154,8 +155,13 @@ def test_every_offline_task_preset_resolves_to_valid_params(preset, tmp_path, lo
     assert params.grid.head.seeds == (0, 1, 2) == params.grid.prompt.seeds
     if preset.name != "ag_news_gemma3.sh":
         assert params.data.source.startswith("pkg://") and params.data.test_carve is not None
+    else:  # each method gets its own pilot's choice: head_frozen's rate is not head_full's head
+        rate = {name: m.learning_rates for name, m in params.methods.items()}
+        assert rate["head_frozen"] == (LearningRate(3.0e-2),)
+        assert rate["head_full"] == (LearningRate(5.0e-5, 1.0e-1),)
+        assert rate["prompt"] == (LearningRate(1.0e-5),)
 
 
 def test_the_gemma_preset_refuses_to_run_without_the_pilots_rates(tmp_path, local_data):
     done = run_preset(ROOT / "presets/offline/ag_news_gemma3.sh", tmp_path, **local_data)
-    assert done.returncode == 1 and "HEAD_RATE is not set: run the dev-row pilot" in done.stderr
+    assert done.returncode == 1 and "FROZEN_RATE is not set: run the dev-row pilot" in done.stderr

@@ -2,15 +2,17 @@
 # AG News on Gemma-3-270m, a base model (not instruction-tuned): the published SmolLM2 protocol
 # with the other model, so base vs instruct is the only difference. The learning rates come from
 # the same dev-row pilot run on Gemma first (`MODEL=gemma3 bash presets/pilot_cpu.sh`, then
-# `python -m promptworth.analysis.pilot`); pass the chosen ones here. Protocol:
+# `python -m promptworth.analysis.pilot`); pass the chosen ones here: FROZEN_RATE is head_frozen's,
+# HEAD_RATE head_full's head rate (each method's own choice: on Gemma they differ), BACKBONE_RATE
+# head_full's backbone rate (`PILOT=backbone`), PROMPT_RATE the prompt's. Protocol:
 # protocols/ag_news_gemma3.md. Gemma Terms of Use apply to the weights.
 #
-#   HEAD_RATE=... BACKBONE_RATE=... PROMPT_RATE=... SIZES='[10,20,50,100,200]' \
+#   FROZEN_RATE=... HEAD_RATE=... BACKBONE_RATE=... PROMPT_RATE=... SIZES='[10,20,50,100,200]' \
 #   AG_NEWS_TRAIN=train.csv AG_NEWS_TEST=test.csv bash presets/offline/ag_news_gemma3.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . presets/common.sh
-for rate in HEAD_RATE BACKBONE_RATE PROMPT_RATE; do
+for rate in FROZEN_RATE HEAD_RATE BACKBONE_RATE PROMPT_RATE; do
   if [ -z "${!rate:-}" ]; then
     echo "error: $rate is not set: run the dev-row pilot first (MODEL=gemma3 bash presets/pilot_cpu.sh) and pass the rates it chose" >&2
     exit 1
@@ -20,7 +22,7 @@ data_args
 MODEL=gemma3 model_args
 published_cpu_args
 exec dvc exp run "${DATA_ARGS[@]}" "${MODEL_ARGS[@]}" "${PUBLISHED_ARGS[@]}" \
-  -S "methods.head_frozen.learning_rate=${HEAD_RATE}" \
+  -S "methods.head_frozen.learning_rate=${FROZEN_RATE}" \
   -S "methods.head_full.learning_rate={backbone: ${BACKBONE_RATE}, head: ${HEAD_RATE}}" \
   -S "methods.prompt.learning_rate=${PROMPT_RATE}" \
   -S "report.pilot_dev_rows=500" \
