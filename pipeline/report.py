@@ -44,7 +44,7 @@ def main() -> None:
         r.bootstrap_seed,
         rows,
         {headline},
-        log=lambda line: print(f"report: {line}", flush=True),
+        progress=lambda line: print(f"report: {line}", flush=True),
     )
     if headline not in advantage:
         print(f"report: headline {headline!r} not computed: the grid does not run both methods")

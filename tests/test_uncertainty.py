@@ -121,7 +121,7 @@ def test_growing_the_resamples_adds_draws_and_gives_what_fresh_draws_give():
     # 2n, and moves no published interval.
     lines = []
     result = paired_bootstrap(
-        PROMPT_ROWS, HEAD_ROWS, 200, seed=3, start=1000, tolerance=7.0, log=lines.append
+        PROMPT_ROWS, HEAD_ROWS, 200, seed=3, start=1000, tolerance=7.0, progress=lines.append
     )
     n = result["resamples"] // 2
     assert n == 2000  # seeds 3 and 4 moved 8.2 points at 1,000 draws, 6.5 at 2,000

@@ -26,17 +26,17 @@ def advantage_of(
     levels: int,
     boot: tuple,
     rows: tuple[RunRows, RunRows] | None = None,
-    log: Callable[[str], None] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> dict:
     """One comparison: the advantage with Le Scao & Rush's leave-one-run-out std (every pair of
     left-out runs named), a percentile bootstrap interval over runs and, with `rows` (each
     method's correctness on the shared test rows), one over test rows and runs together; the
     seed-mean-curve advantage beside the paper's best-run envelope; what the grid's end leaves
     out (`truncation`); a bound where the curves share no accuracy range; and the same in log
-    space (k in "n points match k x n"). `log` hears the row bootstrap's progress."""
+    space (k in "n points match k x n"). `progress` hears the row bootstrap's doublings."""
     value = data_advantage(p_runs, b_runs, levels)
     seed_mean = data_advantage(seed_mean_envelope(p_runs), seed_mean_envelope(b_runs), levels)
-    row_boot = paired_bootstrap(*rows, levels, seed=boot[1], log=log) if rows else None
+    row_boot = paired_bootstrap(*rows, levels, seed=boot[1], progress=progress) if rows else None
     loo = leave_one_run_out(p_runs, b_runs, levels)
     log = data_advantage(p_runs, b_runs, levels, log_space=True)
     log_loo = leave_one_run_out(p_runs, b_runs, levels, log_space=True)
@@ -78,7 +78,7 @@ def advantages(
     seed: int = 0,
     rows: dict[str, RunRows] | None = None,
     row_pairs: set[str] | None = None,
-    log: Callable[[str], None] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> dict[str, dict]:
     """The data advantage of each pair in `comparisons`, on the main pattern's runs (`curves`
     holds only those): see advantage_of. `rows`: each series' test-row correctness, for the
@@ -93,7 +93,7 @@ def advantages(
 
     return {
         f"{p} vs {b}": advantage_of(
-            by_series[p], by_series[b], levels, (resamples, seed), paired_rows(p, b), log
+            by_series[p], by_series[b], levels, (resamples, seed), paired_rows(p, b), progress
         )
         for p, b in comparison_pairs(list(by_series))
     }

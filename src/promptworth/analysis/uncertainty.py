@@ -121,12 +121,12 @@ def paired_bootstrap(
     start: int = 1000,
     tolerance: float = 1.0,
     confidence: float = 0.95,
-    log: Callable[[str], None] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> dict:
     """Percentile interval of the advantage over paired test-row and run resamples. Starting at
     `start` resamples and doubling, stop when the intervals of bootstrap seeds `seed` and
     `seed + 1` agree within `tolerance` points at both ends (or MAX_RESAMPLES is reached, said
-    in `stable`); the interval reported pools both. `log` hears one line per doubling."""
+    in `stable`); the interval reported pools both. `progress` hears one line per doubling."""
     if prompt.correct.shape[1] != head.correct.shape[1]:
         raise ValueError("the two methods were scored on different test rows")
     seeds = (
@@ -146,13 +146,15 @@ def paired_bootstrap(
         )
         moved = max(abs(a_low - b_low), abs(a_high - b_high))
         stable = bool(moved < tolerance)
-        if log:
-            log(f"test-row bootstrap: {resamples:,} draws per seed, ends moved {moved:.2f} points")
+        if progress:
+            progress(
+                f"test-row bootstrap: {resamples:,} draws per seed, ends moved {moved:.2f} points"
+            )
         if stable or resamples * 2 > MAX_RESAMPLES or not np.isfinite(moved):
             break
         resamples *= 2
-    low, high = percentile_interval(np.concatenate([a, b]), confidence)
     both = np.concatenate([a, b])
+    low, high = percentile_interval(both, confidence)
     return {
         "low": low,
         "high": high,
