@@ -2,11 +2,12 @@
 
 Checks that every size fits the training pool, then prints the runs per method, their steps, and
 an estimate of the wall time on this machine: it times a few training steps and no-grad passes of
-the real model on real rows, at the grid's batch sizes and precisions (seconds; cached in
-data/throughput/ per model, device and precision), and scales them by each run's tokens. The fixed
-table (bench/throughput.json) is only the fallback: for another device kind (`--device`) or with
-`--no-probe`. Writes data/plan.json (every run with its steps, examples, tokens and estimated
-seconds). No stage depends on it: changing the grid re-runs this stage only.
+the real model on real rows, at the grid's batch sizes and precisions, with and without the LM
+head (seconds; cached in data/throughput/ per model, device and precision), and scales them by
+each run's tokens. The fixed table (bench/throughput.json) is only the fallback: for another
+device kind (`--device`) or with `--no-probe`. Writes data/plan.json (every run with its steps,
+examples, tokens and estimated seconds). No stage depends on it: changing the grid re-runs this
+stage only.
 """
 
 import argparse
@@ -117,7 +118,8 @@ def probe_throughput(
         )
     throughput = Throughput(
         infer_rt.device.type, f"measured here: {machine}", result.train_flops,
-        result.infer_flops, result.startup_s + DVC_STAGE_S,
+        result.infer_flops, result.startup_s + DVC_STAGE_S, result.head_train_flops,
+        result.backbone_infer_flops,
     )  # fmt: skip
     return throughput, {"source": "probe", **asdict(result)}
 

@@ -10,6 +10,7 @@ from promptworth.analysis.plan import (
     describe,
     estimate_run,
     examples_drawn,
+    shared_seconds,
 )
 from promptworth.config.methods import Run
 from promptworth.config.params import load_params
@@ -48,6 +49,25 @@ def test_training_costs_more_than_reading_and_grows_with_steps():
     assert large.train_tokens > small.train_tokens > 0
     zero = estimate(Run("icl_zero", "instruct"))
     assert zero.steps == 0 and zero.train_tokens == 0 and zero.seconds < small.seconds
+
+
+def test_the_heads_are_estimated_at_the_backbone_throughput_and_the_lm_methods_at_the_lm_head():
+    """A large vocabulary makes the LM head most of an LM step: the probe measures the heads'
+    work (backbone only) apart, and each run is timed at the figure of the work it does."""
+    from dataclasses import replace
+
+    # The backbone runs 3x faster than a pass through the LM head at every position.
+    split = replace(CPU, head_train_flops=3e11, backbone_infer_flops=6e11)
+    head_full, prompt = Run("head_full", None, 100, 0), Run("prompt", "instruct", 100, 0)
+    zero = Run("icl_zero", "instruct")
+    one_figure = {r: estimate(r).seconds - 2 * CPU.stage_overhead_s for r in (head_full, prompt)}
+    for run in (prompt, zero):  # the LM's figures, as before
+        assert estimate_run(run, PARAMS, 124_000_000, 50.0, {"instruct": 10.0}, 7600, 500,
+                            split).seconds == estimate(run).seconds  # fmt: skip
+    heads = estimate_run(head_full, PARAMS, 124_000_000, 50.0, {}, 7600, 500, split)
+    assert heads.seconds - 2 * CPU.stage_overhead_s == pytest.approx(one_figure[head_full] / 3)
+    assert CPU.for_run(False) == CPU.for_run(True) == (1e11, 2e11)  # the table's one figure
+    assert shared_seconds(124_000_000, 1e6, split) < shared_seconds(124_000_000, 1e6, CPU)
 
 
 def test_every_run_of_the_default_grid_sees_its_whole_subset():

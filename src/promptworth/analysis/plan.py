@@ -4,7 +4,9 @@ of the wall time on this device from measured throughput (probe.py here, or the 
 The estimate counts floating-point work: 6 x parameters per token trained (forward and
 backward), 2 x parameters per token only read (dev and test passes, features), plus a fixed
 start-up per stage (a new Python process loads torch and the model). Throughput comes from a
-short probe on this machine (probe.py), or from bench/throughput.json for another device kind.
+short probe on this machine (probe.py), one figure per kind of work: the methods that read a
+pattern run the LM head (every position in training, the last few in scoring), the heads run the
+backbone only. bench/throughput.json, for another device kind, has one figure for all kinds.
 """
 
 from __future__ import annotations
@@ -25,9 +27,21 @@ class Throughput:
 
     device: str  # "cpu" or "cuda"
     machine: str  # where it was measured, in words
-    train_flops: float  # 6 x params x tokens/s while training
-    infer_flops: float  # 2 x params x tokens/s in no-grad passes
+    train_flops: float  # 6 x params x tokens/s while training with the LM loss
+    infer_flops: float  # 2 x params x tokens/s in no-grad LM scoring passes
     stage_overhead_s: float  # process start, imports, model load: per stage
+    # The heads' work, which skips the LM head (None: as the LM's, the fixed table's case).
+    head_train_flops: float | None = None
+    backbone_infer_flops: float | None = None
+
+    def for_run(self, reads_lm_head: bool) -> tuple[float, float]:
+        """(training, no-grad) FLOP/s for a run that runs the LM head or only the backbone."""
+        if reads_lm_head:
+            return self.train_flops, self.infer_flops
+        return (
+            self.head_train_flops or self.train_flops,
+            self.backbone_infer_flops or self.infer_flops,
+        )
 
 
 @dataclass(frozen=True)
@@ -98,17 +112,19 @@ def estimate_run(
         examples = examples_drawn(run.size, t.batch_size, steps)
     work = run_work(run, params, prompt, steps, examples, test_rows, dev_rows)
     train_tokens, read_tokens, stages = work.train_tokens, work.read_tokens, work.stages
+    train_flops, infer_flops = throughput.for_run(run.spec.reads_pattern)
     seconds = (
-        6 * parameters * train_tokens / throughput.train_flops
-        + 2 * parameters * read_tokens / throughput.infer_flops
+        6 * parameters * train_tokens / train_flops
+        + 2 * parameters * read_tokens / infer_flops
         + stages * throughput.stage_overhead_s
     )
     return RunCost(run, steps, examples, int(train_tokens), int(read_tokens), seconds)
 
 
 def shared_seconds(parameters: int, tokens: float, throughput: Throughput) -> float:
-    """The features stage: one forward per dev and test row."""
-    return 2 * parameters * tokens / throughput.infer_flops + throughput.stage_overhead_s
+    """The features stage: one backbone pass per dev and test row."""
+    infer_flops = throughput.for_run(reads_lm_head=False)[1]
+    return 2 * parameters * tokens / infer_flops + throughput.stage_overhead_s
 
 
 def describe(costs: Sequence[RunCost], shared: float, throughput: Throughput) -> list[str]:

@@ -1,7 +1,12 @@
 """Throughput measured on the machine at hand, for the plan stage's estimate.
 
 A few training steps and no-grad passes of the real model, on real rows at the grid's batch
-sizes and precisions, take seconds and say what this CPU or card does; a fixed table measured on
+sizes and precisions, take seconds and say what this CPU or card does, for each kind of work a
+run does: an LM step (the prompt's next-token loss, whose LM head runs at every position), a
+classifier step (head_full: the backbone and a linear head, no LM head), an LM scoring pass (the
+LM head at the last positions only, as rank classification runs it) and a backbone pass
+(features, head scoring). With a large vocabulary the LM head is most of an LM step (Gemma-3
+has 262k words), so one figure for all kinds overestimates the heads. A fixed table measured on
 another machine is off by several times in either direction (bf16 emulated or native, AVX2 or
 AVX-512, a laptop or a server). The result is cached per model, device, threads and precision
 (data/throughput/, never committed), so a second plan on the same machine measures nothing.
@@ -15,29 +20,39 @@ import random
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 
 import torch
 
 from promptworth.core.io import write_json
 from promptworth.lm.batching import length_sorted_batches, pad_batch
-from promptworth.lm.modeling import autocast, load_causal_lm
+from promptworth.lm.modeling import HeadClassifier, autocast, load_causal_lm
 
 TRAIN_STEPS = 3  # timed training steps (after one untimed warm-up step)
 INFER_PASSES = 3  # timed no-grad passes (after one untimed warm-up pass)
+# Positions whose logits a scoring pass keeps: a label's tokens and the one before them
+# (rank_classify keeps the longest label's tokens + 1; label words are one to three tokens).
+SCORED_POSITIONS = 3
+PROBE_CLASSES = 4  # the linear head's width in the classifier step: any small number
 
 
 @dataclass(frozen=True)
 class ProbeResult:
-    """Effective FLOP/s of this machine (6 x params per trained token, 2 x params per token read,
-    counting real tokens only, so the padding of random batches is paid as in training) and the
-    seconds a stage spends before its first step (imports and loading the model)."""
+    """Effective FLOP/s of this machine for each kind of work (6 x params per trained token, 2 x
+    params per token read, always counting the whole LM's parameters, so a kind that skips the LM
+    head shows a higher figure; real tokens only, so the padding of random batches is paid as in
+    training) and the seconds a stage spends before its first step (imports, loading the model)."""
 
-    train_flops: float
-    infer_flops: float
+    train_flops: float  # LM step: next-token loss, LM head at every position (the prompt)
+    head_train_flops: float  # classifier step: backbone and a linear head (head_full)
+    infer_flops: float  # LM scoring pass: LM head at the last positions only (rank, generation)
+    backbone_infer_flops: float  # backbone pass: no LM head (features, head scoring)
     startup_s: float
-    train_step_s: float  # mean seconds of one training step of batch_size rows
-    infer_pass_s: float  # mean seconds of one no-grad pass of eval_batch_size rows
+    train_step_s: float  # mean seconds of one LM step of batch_size rows
+    head_step_s: float  # mean seconds of one classifier step of batch_size rows
+    infer_pass_s: float  # mean seconds of one LM scoring pass of eval_batch_size rows
+    backbone_pass_s: float  # mean seconds of one backbone pass of eval_batch_size rows
     tokens_per_row: float
     probe_s: float  # what the probe itself took
 
@@ -58,7 +73,7 @@ def probe_key(model_dir: Path, runtime_line: str, batch_size: int, eval_batch_si
         "tokens_per_row": round(tokens_per_row / 8) * 8,
         "train_bf16": train_bf16,
         "infer_bf16": infer_bf16,
-        "version": 1,
+        "version": 2,  # 2: four kinds of work measured, not two
     }
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -73,16 +88,27 @@ def read_cached(cache_dir: Path, key: str) -> ProbeResult | None:
         return None
 
 
-def _train_step_seconds(model, optimizer, batches, pad_id, device, dtype) -> list[float]:
+def _lm_loss(model, ids, mask):
+    """Next-token loss with logits at every position, as the prompt's loss computes them."""
+    return model(input_ids=ids, attention_mask=mask, labels=ids.masked_fill(mask == 0, -100)).loss
+
+
+def _head_loss(classifier, ids, mask):
+    """Cross-entropy of a linear head on the last hidden state, as head_full trains."""
+    logits = classifier(ids, mask).float()
+    return torch.nn.functional.cross_entropy(logits, torch.zeros_like(logits[:, 0]).long())
+
+
+def _train_step_seconds(model, loss_fn, batches, pad_id, device, dtype) -> list[float]:
     times = []
     model.train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-6)
     for ids_list in batches:
         ids, mask = pad_batch(ids_list, pad_id)
         ids, mask = ids.to(device), mask.to(device)
-        labels = ids.masked_fill(mask == 0, -100)
         start = time.perf_counter()
         with autocast(device, dtype):
-            loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+            loss = loss_fn(model, ids, mask)
         loss.backward()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
@@ -93,7 +119,7 @@ def _train_step_seconds(model, optimizer, batches, pad_id, device, dtype) -> lis
 
 
 @torch.no_grad()
-def _infer_pass_seconds(model, batches, pad_id, device, dtype) -> list[float]:
+def _infer_pass_seconds(model, forward, batches, pad_id, device, dtype) -> list[float]:
     times = []
     model.eval()
     for ids_list in batches:
@@ -101,7 +127,7 @@ def _infer_pass_seconds(model, batches, pad_id, device, dtype) -> list[float]:
         ids, mask = ids.to(device), mask.to(device)
         start = time.perf_counter()
         with autocast(device, dtype):
-            model(input_ids=ids, attention_mask=mask)
+            forward(ids, mask)
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         times.append(time.perf_counter() - start)
@@ -119,10 +145,11 @@ def measure_throughput(
     infer_dtype: torch.dtype | None,
     startup_before_s: float = 0.0,
 ) -> ProbeResult:
-    """Time TRAIN_STEPS training steps (random batches of `batch_size` rows, as training draws
-    them) and INFER_PASSES no-grad passes (length-sorted batches of `eval_batch_size` rows, as
-    scoring makes them), each after a warm-up; `rows` are real token ids at the grid's length.
-    `startup_before_s`: seconds the process spent before this call (imports)."""
+    """Time TRAIN_STEPS training steps of each kind (random batches of `batch_size` rows, as
+    training draws them) and INFER_PASSES no-grad passes of each kind (length-sorted batches of
+    `eval_batch_size` rows, as scoring makes them), each after a warm-up; `rows` are real token
+    ids at the grid's length. `startup_before_s`: seconds the process spent before this call
+    (imports)."""
     began = time.perf_counter()
     model = load_causal_lm(model_dir).to(device)
     startup = startup_before_s + time.perf_counter() - began
@@ -136,24 +163,35 @@ def measure_throughput(
     picked = [sorted_batches[(middle + k) % len(sorted_batches)] for k in range(1 + INFER_PASSES)]
     infer_batches = [[rows[i] for i in idx] for idx in picked]
 
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-6)
-    train_times = _train_step_seconds(model, optimizer, train_batches, pad_id, device, train_dtype)
-    del optimizer
-    infer_times = _infer_pass_seconds(model, infer_batches, pad_id, device, infer_dtype)
-
-    def tokens(batches):
-        return sum(len(r) for b in batches[1:] for r in b)
-
-    train_s, infer_s = sum(train_times[1:]), sum(infer_times[1:])
+    # The classifier shares the LM's backbone (its weights, not a copy): no second load.
+    classifier = HeadClassifier(model.base_model, PROBE_CLASSES).to(device)
+    train = partial(_train_step_seconds, batches=train_batches, pad_id=pad_id, device=device,
+                    dtype=train_dtype)  # fmt: skip
+    lm_s, head_s = sum(train(model, _lm_loss)[1:]), sum(train(classifier, _head_loss)[1:])
+    infer = partial(_infer_pass_seconds, batches=infer_batches, pad_id=pad_id, device=device,
+                    dtype=infer_dtype)  # fmt: skip
+    scoring_s = sum(infer(model, partial(_scoring_pass, model))[1:])
+    backbone_s = sum(infer(classifier, classifier.features)[1:])
+    trained = sum(len(r) for b in train_batches[1:] for r in b)
+    read = sum(len(r) for b in infer_batches[1:] for r in b)
     return ProbeResult(
-        train_flops=6 * parameters * tokens(train_batches) / train_s,
-        infer_flops=2 * parameters * tokens(infer_batches) / infer_s,
+        train_flops=6 * parameters * trained / lm_s,
+        head_train_flops=6 * parameters * trained / head_s,
+        infer_flops=2 * parameters * read / scoring_s,
+        backbone_infer_flops=2 * parameters * read / backbone_s,
         startup_s=round(startup, 2),
-        train_step_s=round(train_s / TRAIN_STEPS, 3),
-        infer_pass_s=round(infer_s / INFER_PASSES, 3),
+        train_step_s=round(lm_s / TRAIN_STEPS, 3),
+        head_step_s=round(head_s / TRAIN_STEPS, 3),
+        infer_pass_s=round(scoring_s / INFER_PASSES, 3),
+        backbone_pass_s=round(backbone_s / INFER_PASSES, 3),
         tokens_per_row=round(sum(len(r) for r in rows) / len(rows), 1),
         probe_s=round(time.perf_counter() - began, 1),
     )
+
+
+def _scoring_pass(model, ids, mask):
+    """An LM pass as rank classification runs it: the LM head at the last positions only."""
+    return model(input_ids=ids, attention_mask=mask, logits_to_keep=SCORED_POSITIONS)
 
 
 def cached_probe(cache_dir: Path, key: str, measure) -> tuple[ProbeResult, bool]:
@@ -172,6 +210,7 @@ def describe_probe(result: ProbeResult, cached: bool, batch_size: int, eval_batc
     when = "cached from an earlier probe on this machine" if cached else f"{result.probe_s:.0f} s"
     return (
         f"measured here ({when}): training step of {batch_size} x {result.tokens_per_row:.0f} "
-        f"tokens {result.train_step_s:.2f} s, no-grad pass of {eval_batch_size} rows "
-        f"{result.infer_pass_s:.2f} s, start-up {result.startup_s:.1f} s"
+        f"tokens {result.train_step_s:.2f} s (LM loss) / {result.head_step_s:.2f} s (classifier), "
+        f"no-grad pass of {eval_batch_size} rows {result.infer_pass_s:.2f} s (LM scoring) / "
+        f"{result.backbone_pass_s:.2f} s (backbone), start-up {result.startup_s:.1f} s"
     )
