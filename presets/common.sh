@@ -86,9 +86,10 @@ published_cpu_args() {
   # What the published SmolLM2 run and its learning-rate pilot share: the data, the prompt
   # pattern, the steps and the precision rule (sets PUBLISHED_ARGS): training in float32 on
   # every machine (bf16 training cost the prompt 6.3 dev points), scoring in bf16 wherever the
-  # CPU computes it natively and in float32 elsewhere (auto: emulated bf16 is ~5x slower). Usage: published_cpu_args
-  # [PATIENCE]: train.early_stopping.patience, default null (fixed steps, last weights, no dev
-  # row read: the published protocol); presets/selection_cpu.sh passes one.
+  # CPU computes it natively and in float32 elsewhere (auto: emulated bf16 is ~5x slower).
+  # Usage: published_cpu_args [PATIENCE]: train.early_stopping.patience, default null (fixed
+  # steps, last weights, no dev row read: the published protocol); presets/selection_cpu.sh
+  # passes one.
   PUBLISHED_ARGS=(
     -S "sample.dev_size=500"
     -S "sample.test_size=1000"
