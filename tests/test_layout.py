@@ -26,6 +26,21 @@ def test_a_dependency_missing_from_dvc_yaml_is_caught(tmp_path, monkeypatch):
     assert problems and "missing ['src/promptworth/methods/steps.py']" in problems[0]
 
 
+def test_every_data_path_a_stage_reads_is_a_declared_dep_or_out():
+    assert stage_deps.undeclared_paths(ROOT / "dvc.yaml") == []
+
+
+def test_a_data_path_missing_from_dvc_yaml_is_caught(tmp_path):
+    text = (ROOT / "dvc.yaml").read_text()
+    report = text.index("  report:")
+    broken = text[:report] + re.sub(r"      - data/runs\b.*\n", "", text[report:], count=1)
+    assert broken != text
+    (tmp_path / "dvc.yaml").write_text(broken)
+    assert stage_deps.undeclared_paths(tmp_path / "dvc.yaml") == [
+        "report: reads data/runs (RUNS) but declares no dep or out there"
+    ]
+
+
 def test_plumbing_is_no_stages_dependency_and_the_model_code_is_every_trainings():
     train = stage_deps.code_deps(ROOT / "pipeline/train.py")
     assert "src/promptworth/core/errors.py" not in train

@@ -117,6 +117,47 @@ def disagreements(dvc_yaml: Path) -> list[str]:
     return lines
 
 
+# A path a stage may read without declaring it: the plan stage's throughput cache is a
+# measurement of this machine, not an input (a missing or older one is measured again).
+UNDECLARED_OK = frozenset({("plan", "PROBES")})
+
+
+def paths_named(script: Path) -> set[str]:
+    """The names `script` imports from promptworth.core.paths (where stages read and write)."""
+    return {
+        alias.name
+        for node in ast.walk(ast.parse(script.read_text(), str(script)))
+        if isinstance(node, ast.ImportFrom) and node.module == f"{PACKAGE}.core.paths"
+        for alias in node.names
+    }
+
+
+def undeclared_paths(dvc_yaml: Path) -> list[str]:
+    """One line per data path a stage's script takes from core.paths that none of the stage's
+    deps or outputs covers (the same path, one above it or one inside it): a file DVC would not
+    see change, so the stage would not re-run when it does."""
+    from promptworth.core import paths
+
+    stages = yaml.safe_load(dvc_yaml.read_text())["stages"]
+    lines = []
+    for name, script in stage_scripts(dvc_yaml).items():
+        body = stages[name]
+        outs = [o for key in ("outs", "metrics", "plots") for o in body.get(key, [])]
+        declared = [
+            *body.get("deps", []),
+            *(o if isinstance(o, str) else next(iter(o)) for o in outs),
+        ]
+        for alias in sorted(paths_named(script)):
+            value = getattr(paths, alias, None)
+            if not isinstance(value, Path) or (name, alias) in UNDECLARED_OK:
+                continue
+            where = value.as_posix()
+            if not any(d == where or where.startswith(f"{d}/") or d.startswith(f"{where}/")
+                       for d in declared):  # fmt: skip
+                lines.append(f"{name}: reads {where} ({alias}) but declares no dep or out there")
+    return lines
+
+
 def fix(dvc_yaml: Path) -> None:
     """Rewrite each stage's code-dep lines in place (first code dep's position, same indent)."""
     text = dvc_yaml.read_text().splitlines()
@@ -161,7 +202,8 @@ def main() -> None:
     dvc_yaml = ROOT / "dvc.yaml"
     if args.fix:
         fix(dvc_yaml)
-    problems = disagreements(dvc_yaml) + [f"upward import: {b}" for b in upward_imports()]
+    problems = disagreements(dvc_yaml) + undeclared_paths(dvc_yaml)
+    problems += [f"upward import: {b}" for b in upward_imports()]
     print("\n".join(problems) or "dvc.yaml code deps match the imports; no upward import")
     sys.exit(1 if problems else 0)
 
