@@ -76,17 +76,22 @@ def task_row(folder: Path, meta: dict, root: str = "") -> str:
     summary = json.loads((folder / "metrics/summary.json").read_text())
     head = summary["headline"]
     prompt_side, baseline = head["comparison"].split(" vs ")
-    zero = mean_at(summary, "icl_zero/rank")
+    zero = zero_shot_cell(summary)
     prompt, base = mean_at(summary, prompt_side), mean_at(summary, baseline)
     sizes = sorted(set(prompt) & set(base))
     shown = sorted({sizes[0], *(s for s in sizes if s == 100), sizes[-1]}) if sizes else []
     curve = ", ".join(f"{s:,}: {prompt[s]:.3f} / {base[s]:.3f}" for s in shown)
     figure = f"[curves]({root}published/{folder.name}/reports/learning_curves.png)"
-    zero_text = f"{next(iter(zero.values())):.3f}" if zero else "n/a"
+    zero_text = f"{zero['accuracy_mean']:.3f}" if zero else "n/a"
     return (
         f"| {meta['task']} | {meta['model']} | {meta['classes']} | {zero_text} | {curve} | "
         f"{advantage_cell(head)} | [protocol]({root}{meta['protocol']}), {figure} |"
     )
+
+
+def zero_shot_cell(summary: dict) -> dict | None:
+    """The zero-shot prompt's accuracy cell (icl_zero/rank, at size 0), None if it did not run."""
+    return next(iter(summary["accuracy"].get("icl_zero/rank", {}).values()), None)
 
 
 def advantage_cell(head: dict) -> str:
@@ -130,7 +135,7 @@ def models_block() -> list[str]:
             "|---|---|---|" + "---|" * len(sizes) + "---|",
         ]
         for model, summary, (prompt_side, baseline) in answers:
-            zero = next(iter(summary["accuracy"].get("icl_zero/rank", {}).values()), None)
+            zero = zero_shot_cell(summary)
             for side in (baseline, prompt_side):
                 cells = summary["accuracy"].get(side, {})
                 first = side == baseline  # the model's zero-shot and advantage: once

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import yaml
 
+from promptworth.core import paths
+
 ROOT = Path(__file__).resolve().parents[3]
 SRC = ROOT / "src"
 PACKAGE = "promptworth"
@@ -136,8 +138,6 @@ def undeclared_paths(dvc_yaml: Path) -> list[str]:
     """One line per data path a stage's script takes from core.paths that none of the stage's
     deps or outputs covers (the same path, one above it or one inside it): a file DVC would not
     see change, so the stage would not re-run when it does."""
-    from promptworth.core import paths
-
     stages = yaml.safe_load(dvc_yaml.read_text())["stages"]
     lines = []
     for name, script in stage_scripts(dvc_yaml).items():
