@@ -3,7 +3,14 @@
 import json
 from pathlib import Path
 
+import pandas as pd
+import yaml
+
+from promptworth.analysis.advantage import data_advantage
 from tests.tools import load_tool
+
+PROMPT = {10: 0.74, 100: 0.82, 200: 0.85, 500: 0.87}
+HEAD = {10: 0.57, 100: 0.81, 200: 0.81, 500: 0.89}
 
 
 def cell(mean):
@@ -12,17 +19,30 @@ def cell(mean):
 
 def publish(folder: Path, headline: dict, model: str = "SmolLM2", sizes=(10, 100, 200)) -> None:
     (folder / "metrics").mkdir(parents=True)
-    prompt = {"10": cell(0.74), "100": cell(0.82), "200": cell(0.85), "500": cell(0.87)}
-    head = {"10": cell(0.57), "100": cell(0.81), "200": cell(0.81), "500": cell(0.86)}
     summary = {
         "accuracy": {
-            "prompt/rank": {str(n): prompt[str(n)] for n in sizes},
-            "head_full/argmax": {str(n): head[str(n)] for n in sizes},
+            "prompt/rank": {str(n): cell(PROMPT[n]) for n in sizes},
+            "head_full/argmax": {str(n): cell(HEAD[n]) for n in sizes},
             "icl_zero/rank": {"0": cell(0.583)},
         },
         "headline": {"comparison": "prompt/rank vs head_full/argmax", **headline},
     }
     (folder / "metrics/summary.json").write_text(json.dumps(summary))
+    # Every run the summary's cells stand for (3 seeds a size, 0.01 apart) and the report's
+    # settings: what the table across models recomputes its advantages from.
+    runs = [
+        {"series": series, "pattern": pattern, "size": n, "seed": seed,
+         "accuracy": accuracies[n] + (seed - 1) * 0.01}
+        for series, pattern, accuracies in [
+            ("prompt/rank", "instruct", PROMPT), ("head_full/argmax", "", HEAD)
+        ]
+        for n in sizes
+        for seed in range(3)
+    ]  # fmt: skip
+    pd.DataFrame(runs).to_csv(folder / "metrics/curves.csv", index=False)
+    report = {"main_pattern": "instruct", "accuracy_levels": 100, "bootstrap_resamples": 50,
+              "bootstrap_seed": 0}  # fmt: skip
+    (folder / "params.yaml").write_text(yaml.safe_dump({"report": report}))
     meta = {"task": "TREC-10", "model": model, "classes": 6, "protocol": "protocols/t.md"}
     (folder / "publication.json").write_text(json.dumps(meta))
 
@@ -72,12 +92,40 @@ def test_a_task_on_two_models_is_shown_side_by_side_at_the_sizes_both_ran(tmp_pa
     assert tool.models_block() == ["No task is published on more than one model yet."]
     publish(tmp_path / "b", {"advantage": 40.0, "loo_std": 9.0}, "Gemma", (10, 100, 200))
     lines = tool.models_block()
-    assert lines[0].startswith("TREC-10: test accuracy")
-    assert lines[2] == "| model | method/reading | zero-shot | 10 | 100 | 200 | data advantage |"
+    assert lines[0].startswith("TREC-10: test accuracy") and "(10 to 200 points;" in lines[0]
+    header = (
+        "| model | method/reading | zero-shot | 10 | 100 | 200 | data advantage at these sizes |"
+    )
+    assert lines[2] == header
     rows = [line for line in lines if line.startswith("| SmolLM2") or line.startswith("| Gemma")]
     assert [r.split(" | ")[:2] for r in rows] == [
         ["| SmolLM2", "head_full/argmax"], ["| SmolLM2", "prompt/rank"],
         ["| Gemma", "head_full/argmax"], ["| Gemma", "prompt/rank"],
     ]  # fmt: skip
-    assert "0.583 +- 0.010 (3 seeds)" in rows[0] and "20.0 +- 5.0" in rows[0]
-    assert "40.0 +- 9.0" in rows[2] and "0.860" not in "".join(rows)  # 500: SmolLM2 only
+    # The zero-shot prompt and the advantage sit on the prompt's row, once per model.
+    assert rows[0].split(" | ")[2] == "" and rows[1].split(" | ")[2] == "0.583 +- 0.010 (3 seeds)"
+    assert rows[0].endswith(" |  |") and rows[2].endswith(" |  |")
+    assert "0.890" not in "".join(rows)  # 500: SmolLM2 only
+    # Both models ran the same runs up to 200 points: the same advantage, not the summaries'
+    # (20.0 and 40.0 are the whole grids' figures).
+    smollm2, gemma = rows[1].split(" | ")[-1], rows[3].split(" | ")[-1]
+    assert smollm2 == gemma and "20.0" not in smollm2 and "40.0" not in gemma
+
+
+def test_the_advantage_across_models_reads_only_the_shared_sizes(tmp_path):
+    tool = load_tool("results")
+    publish(tmp_path / "a", {}, "SmolLM2", (10, 100, 200, 500))
+    pair = ["prompt/rank", "head_full/argmax"]
+    curves = pd.read_csv(tmp_path / "a/metrics/curves.csv", keep_default_na=False)
+    prompt, head = (curves[curves["series"] == side] for side in pair)
+    cut = tool.advantage_at_sizes(tmp_path / "a", pair, [10, 100, 200])
+    whole = tool.advantage_at_sizes(tmp_path / "a", pair, [10, 100, 200, 500])
+    below_500 = data_advantage(prompt[prompt["size"] < 500], head[head["size"] < 500], 100)
+    assert cut["advantage"] == round(below_500, 3)
+    assert whole["advantage"] == round(data_advantage(prompt, head, 100), 3)
+    assert cut["advantage"] != whole["advantage"]
+    # Up to 200 points the head stops below the prompt (0.82 against 0.86): a bound, and the
+    # next size would decide; with 500 it passes the prompt and nothing is capped by the baseline.
+    assert cut["truncation"]["capped_by"] == "baseline" and cut["truncation"]["next_size"] == 500
+    assert (whole["truncation"] or {}).get("capped_by") != "baseline"
+    assert cut["bootstrap"]["resamples"] == 50 and cut["bootstrap_rows"] is None

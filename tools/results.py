@@ -24,6 +24,7 @@ from promptworth.analysis.reading import (
     mean_at,
 )
 from promptworth.analysis.render import advantage_text, format_cell
+from promptworth.analysis.report import advantage_of
 from promptworth.analysis.results import main_pattern_rows
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,13 +95,15 @@ def zero_shot_cell(summary: dict) -> dict | None:
     return next(iter(summary["accuracy"].get("icl_zero/rank", {}).values()), None)
 
 
-def advantage_cell(head: dict) -> str:
+def advantage_cell(head: dict, interval: str = "bootstrap_rows") -> str:
     """The headline advantage in a table cell: `116.0 +- 39.8 [-49, 316]; capped: at least 178
-    (5,000 would decide)`, or the bound when there is no shared range."""
+    (5,000 would decide)`, or the bound when there is no shared range. `interval`: which of the
+    summary's 95% intervals goes in the brackets (`bootstrap_rows`: over test rows and runs;
+    `bootstrap`: over runs)."""
     advantage = "n/a" if head.get("advantage") is None else f"{head['advantage']:.1f}"
     if head.get("loo_std") is not None:
         advantage += f" +- {head['loo_std']:.1f}"
-    rows = head.get("bootstrap_rows") or {}
+    rows = head.get(interval) or {}
     if rows.get("low") is not None:
         advantage += f" [{rows['low']:.0f}, {rows['high']:.0f}]"
     cut = head.get("truncation") or {}
@@ -111,37 +114,57 @@ def advantage_cell(head: dict) -> str:
     return advantage
 
 
+def advantage_at_sizes(folder: Path, pair: list[str], sizes: list[int]) -> dict:
+    """A published answer's headline advantage recomputed from its runs (metrics/curves.csv) at
+    `sizes` only, with the report's own settings (its params.yaml): models whose grids end at
+    different sizes are compared on the same curve length, not each on its own. The bootstrap
+    is over runs: the one over test rows needs the predictions' row order, which the report
+    alone assembles. At an answer's own sizes it gives the report's numbers."""
+    report = yaml.safe_load((folder / "params.yaml").read_text())["report"]
+    curves = pd.read_csv(folder / "metrics/curves.csv", keep_default_na=False)
+    curves = main_pattern_rows(curves, report["main_pattern"])
+    curves = curves[curves["size"].isin(sizes)]
+    prompt_runs, baseline_runs = (
+        curves[curves["series"] == side].reset_index(drop=True) for side in pair
+    )
+    boot = (report["bootstrap_resamples"], report["bootstrap_seed"])
+    return advantage_of(prompt_runs, baseline_runs, report["accuracy_levels"], boot)
+
+
 def models_block() -> list[str]:
     """Every task published on more than one model, the models side by side at the sizes they
     share: the zero-shot prompt and the headline pair's seed means (is what a prompt is worth
-    the model's instruction tuning?), and each model's data advantage."""
-    by_task: dict[str, list[tuple[str, dict, list[str]]]] = {}
+    the model's instruction tuning?), and each model's data advantage recomputed at those sizes
+    (advantage_at_sizes), so a longer grid does not stretch one model's curve."""
+    by_task: dict[str, list[tuple[Path, str, dict, list[str]]]] = {}
     for folder, meta in published_answers().items():
         summary = json.loads((folder / "metrics/summary.json").read_text())
         pair = summary["headline"]["comparison"].split(" vs ")  # [prompt side, baseline]
-        by_task.setdefault(meta["task"], []).append((meta["model"], summary, pair))
+        by_task.setdefault(meta["task"], []).append((folder, meta["model"], summary, pair))
     lines: list[str] = []
     for task, answers in by_task.items():
         if len(answers) < 2:
             continue
-        ran = [set(mean_at(summary, side)) for _, summary, pair in answers for side in pair]
+        ran = [set(mean_at(summary, side)) for _, _, summary, pair in answers for side in pair]
         sizes = sorted(set.intersection(*ran))
         lines += [
-            f"{task}: test accuracy, mean +- std over seeds, at the sizes every model ran:",
+            f"{task}: test accuracy, mean +- std over seeds, at the sizes every model ran; the "
+            f"data advantage from the runs at these sizes only ({sizes[0]:,} to {sizes[-1]:,} "
+            "points; +- leave one run out, [95% bootstrap over runs]):",
             "",
             "| model | method/reading | zero-shot | "
             + " | ".join(f"{s:,}" for s in sizes)
-            + " | data advantage |",
+            + " | data advantage at these sizes |",
             "|---|---|---|" + "---|" * len(sizes) + "---|",
         ]
-        for model, summary, (prompt_side, baseline) in answers:
-            zero = zero_shot_cell(summary)
+        for folder, model, summary, (prompt_side, baseline) in answers:
+            advantage = advantage_at_sizes(folder, [prompt_side, baseline], sizes)
             for side in (baseline, prompt_side):
                 cells = summary["accuracy"].get(side, {})
-                first = side == baseline  # the model's zero-shot and advantage: once
-                row = [model, side, format_cell(zero) if first else ""]
+                on_prompt = side == prompt_side  # the zero-shot prompt and the advantage: once
+                row = [model, side, format_cell(zero_shot_cell(summary)) if on_prompt else ""]
                 row += [format_cell(cells.get(str(s))) for s in sizes]
-                row.append(advantage_cell(summary["headline"]) if first else "")
+                row.append(advantage_cell(advantage, "bootstrap") if on_prompt else "")
                 lines.append("| " + " | ".join(row) + " |")
         lines.append("")
     return lines[:-1] or ["No task is published on more than one model yet."]
