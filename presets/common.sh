@@ -72,10 +72,17 @@ model_args() {
 }
 
 task_pattern() {
-  # A task's own pattern replaces AG News' three and is the one every family and the report use.
+  # A task's own pattern replaces every pattern in params.yaml and is the one every family and
+  # the report use. It deletes the patterns params.yaml holds now, by name: AG News' three on a
+  # fresh checkout, the task's own when the preset runs again in the same workspace (more
+  # SIZES; `dvc exp run` wrote it there), since Hydra refuses to delete a key that is not there.
   # Usage: task_pattern NAME '{template: "...", label_words: [...]}'  (sets PATTERN_ARGS)
-  PATTERN_ARGS=(
-    -S '~format.patterns.instruct' -S '~format.patterns.question' -S '~format.patterns.category'
+  local present name
+  present=$(python -c "import yaml; print(*yaml.safe_load(open('params.yaml'))['format']['patterns'])") ||
+    { echo "error: cannot read the key format.patterns from params.yaml" >&2; exit 1; }
+  PATTERN_ARGS=()
+  for name in $present; do PATTERN_ARGS+=(-S "~format.patterns.$name"); done
+  PATTERN_ARGS+=(
     -S "+format.patterns.$1=$2"
     -S "grid.prompt.patterns=[$1]" -S "grid.icl_zero.patterns=[$1]"
     -S "grid.icl_few.patterns=[$1]" -S "report.main_pattern=$1"

@@ -2,6 +2,7 @@
 the quick preset runs. A fake `dvc` on PATH records the preset's arguments instead of running."""
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -98,6 +99,29 @@ def test_a_task_preset_without_the_hub_stops_with_one_line_naming_its_dataset(pr
     assert done.stderr.strip().count("\n") == 0, done.stderr
     assert "cannot be loaded" in done.stderr and "data.source" in done.stderr
     assert not (tmp_path / "args.txt").exists()
+
+
+@pytest.mark.parametrize(
+    "preset, sizes_read", [("tasks/trec.sh", False), ("offline/bbc_news.sh", True)]
+)
+def test_a_task_preset_runs_again_on_the_params_yaml_it_wrote(preset, sizes_read, tmp_path):
+    # The grid in parts: the second run (more SIZES) starts from the params.yaml that `dvc exp
+    # run` wrote the first time, which holds the task's pattern and none of AG News' three.
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT / "presets", repo / "presets")
+    written = [DEFAULTS]
+    for sizes in ("[10,20]", "[10,20,50]"):
+        (repo / "params.yaml").write_text(yaml.safe_dump(written[-1]))
+        done = run_preset(
+            repo / "presets" / preset, tmp_path, PROMPTWORTH_SKIP_HUB_CHECK="1", SIZES=sizes
+        )
+        assert done.returncode == 0, done.stderr
+        args = (tmp_path / "args.txt").read_text().splitlines()
+        written.append(apply_settings(written[-1], settings_of(args)))
+    first, second = (parse_params(p) for p in written[1:])
+    assert set(second.format.patterns) == {second.report.main_pattern}
+    assert second.format.patterns == first.format.patterns
+    assert (second.grid.prompt.sizes == (10, 20, 50)) is sizes_read  # the run did change
 
 
 def flat(tree: dict, prefix: str = "") -> dict:
