@@ -112,6 +112,17 @@ published_cpu_args() {
   )
 }
 
+grid_args() {
+  # The headline grid, head and prompt alike, 3 seeds (sets GRID_ARGS). Usage: grid_args SIZES:
+  # the preset's published sizes, which the environment's SIZES replaces (a grid run in parts;
+  # a later run with more sizes skips every finished stage).
+  local sizes="${SIZES:-$1}"
+  GRID_ARGS=(
+    -S "grid.head.sizes=$sizes" -S "grid.head.seeds=[0,1,2]"
+    -S "grid.prompt.sizes=$sizes" -S "grid.prompt.seeds=[0,1,2]"
+  )
+}
+
 published_learning_rates() {
   # The learning rates the pilot chose on dev rows (presets/pilot_cpu.sh, reports/pilot.md), for
   # every preset whose runs are slices of the published one (sets RATE_ARGS).

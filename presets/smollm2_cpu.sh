@@ -27,11 +27,8 @@ data_args
 smollm2_args
 published_cpu_args
 published_learning_rates
-exec dvc exp run "${DATA_ARGS[@]}" "${MODEL_ARGS[@]}" "${PUBLISHED_ARGS[@]}" "${RATE_ARGS[@]}" \
-  -S "grid.head.sizes=${SIZES:-[10,20,50,100,200,500,1000,2000]}" \
-  -S "grid.head.seeds=[0,1,2]" \
-  -S "grid.prompt.sizes=${SIZES:-[10,20,50,100,200,500,1000,2000]}" \
-  -S "grid.prompt.seeds=[0,1,2]" \
+grid_args '[10,20,50,100,200,500,1000,2000]'
+exec dvc exp run "${GRID_ARGS[@]}" "${DATA_ARGS[@]}" "${MODEL_ARGS[@]}" "${PUBLISHED_ARGS[@]}" "${RATE_ARGS[@]}" \
   -S "grid.icl_few.patterns=[instruct]" \
   -S "grid.icl_few.sizes=[10]" \
   -S "grid.icl_few.seeds=[0]" \

@@ -21,12 +21,11 @@ done
 data_args
 MODEL=gemma3 model_args
 published_cpu_args
-exec dvc exp run "${DATA_ARGS[@]}" "${MODEL_ARGS[@]}" "${PUBLISHED_ARGS[@]}" \
+grid_args '[10,20,50,100,200]'
+exec dvc exp run "${GRID_ARGS[@]}" "${DATA_ARGS[@]}" "${MODEL_ARGS[@]}" "${PUBLISHED_ARGS[@]}" \
   -S "methods.head_frozen.learning_rate=${FROZEN_RATE}" \
   -S "methods.head_full.learning_rate={backbone: ${BACKBONE_RATE}, head: ${HEAD_RATE}}" \
   -S "methods.prompt.learning_rate=${PROMPT_RATE}" \
   -S "report.pilot_dev_rows=500" \
-  -S "grid.head.sizes=${SIZES:-[10,20,50,100,200]}" -S "grid.head.seeds=[0,1,2]" \
-  -S "grid.prompt.sizes=${SIZES:-[10,20,50,100,200]}" -S "grid.prompt.seeds=[0,1,2]" \
   -S "grid.icl_few.patterns=[]" \
   "$@"

