@@ -22,7 +22,7 @@ from promptworth.analysis.results import (
 from promptworth.config.params import load_params
 from promptworth.core.cli import run_stage
 from promptworth.core.io import atomic_path, write_json
-from promptworth.core.paths import COST, CURVES, EVAL, PLOT, REPORT, RUNS, SUMMARY, TRAIN_LOGS
+from promptworth.core.paths import COST, CURVES, EVAL, PLOT, REPORT, RUN_LOGS, RUNS, SUMMARY
 from promptworth.data.runs import load_class_names
 
 
@@ -49,7 +49,7 @@ def main() -> None:
     if headline not in advantage:
         print(f"report: headline {headline!r} not computed: the grid does not run both methods")
     spread = pattern_spread(every_pattern, r.main_pattern)
-    cost = collect_cost(runs, RUNS, EVAL, TRAIN_LOGS)
+    cost = collect_cost(runs, RUNS, EVAL, RUN_LOGS)
     with atomic_path(CURVES) as tmp:
         every_pattern.to_csv(tmp, index=False)
     with atomic_path(COST) as tmp:

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The learning-rate pilot behind the published run (docs/settings.md):
 # SmolLM2-135M, 100 training points, seed 0, each method trained once per candidate rate and
-# scored on 500 dev rows at its last step; the published run then fixes the chosen rates. Only the train stages
-# run (no evaluate stage, so no test label is read); then `python -m promptworth.analysis.pilot` prints
-# the table. The same data, steps and precision as presets/smollm2_cpu.sh.
+# scored on 500 dev rows at its last step; the published run then fixes the chosen rates. Only the run
+# stages of the chosen rate's pilot run (no read stage, no report); each run stage also scores its test
+# rows (one stage per run), but `python -m promptworth.analysis.pilot` prints the table from each
+# run's train.json, which holds dev figures only: no choice reads a test row. The same data, steps and precision as presets/smollm2_cpu.sh.
 #
 #   AG_NEWS_TRAIN=... AG_NEWS_TEST=... bash presets/pilot_cpu.sh && python -m promptworth.analysis.pilot
 #   PILOT=backbone bash presets/pilot_cpu.sh     # head_full's backbone rate (equal tuning)
@@ -26,7 +27,7 @@ if [ "${PILOT:-rates}" = backbone ]; then
     -S "grid.icl_zero.patterns=[]" \
     -S "grid.icl_few.patterns=[]" \
     -S "methods.head_full.learning_rate={backbone: [1.0e-5, 2.0e-5, 5.0e-5], head: ${HEAD_RATE:-1.0e-2}}" \
-    "$@" train_head
+    "$@" run_head
 fi
 exec dvc exp run "${DATA_ARGS[@]}" "${MODEL_ARGS[@]}" "${PUBLISHED_ARGS[@]}" \
   -S "grid.head.sizes=[100]" \
@@ -38,4 +39,4 @@ exec dvc exp run "${DATA_ARGS[@]}" "${MODEL_ARGS[@]}" "${PUBLISHED_ARGS[@]}" \
   -S "methods.head_frozen.learning_rate=[1.0e-4,1.0e-3,1.0e-2,3.0e-2,1.0e-1]" \
   -S "methods.head_full.learning_rate={backbone: 2.0e-5, head: [1.0e-4, 1.0e-3, 1.0e-2, 3.0e-2, 1.0e-1]}" \
   -S "methods.prompt.learning_rate=[1.0e-5,2.0e-5,5.0e-5]" \
-  "$@" train_head train_prompt
+  "$@" run_head run_prompt

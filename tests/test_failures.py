@@ -181,20 +181,20 @@ def test_a_damaged_or_missing_checkpoint_file_is_named_with_the_command_that_res
     weights.write_bytes(b"w" * 5000)
     (run_dir / "train.json").write_text("{}")
     write_checksums(run_dir)
-    verify_checkpoint(run_dir, "train_prompt@prompt-instruct-10-0")  # intact: passes
+    verify_checkpoint(run_dir, "run_prompt@prompt-instruct-10-0")  # intact: passes
     os.truncate(weights, 1000)
     with pytest.raises(CheckpointError) as err:
-        verify_checkpoint(run_dir, "train_prompt@prompt-instruct-10-0")
+        verify_checkpoint(run_dir, "run_prompt@prompt-instruct-10-0")
     text = str(err.value)
     assert "model.safetensors: damaged (1,000 bytes, 5,000 when saved" in text
     assert f"dvc checkout --force {run_dir}" in text
-    assert "dvc repro -f train_prompt@prompt-instruct-10-0" in text
+    assert "dvc repro -f run_prompt@prompt-instruct-10-0" in text
     weights.write_bytes(b"x" * 5000)  # same size, other bytes: the checksum catches it
     with pytest.raises(CheckpointError, match="its checksum differs"):
-        verify_checkpoint(run_dir, "train_prompt@prompt-instruct-10-0")
+        verify_checkpoint(run_dir, "run_prompt@prompt-instruct-10-0")
     weights.unlink()
     with pytest.raises(CheckpointError, match="missing from the checkpoint"):
-        verify_checkpoint(run_dir, "train_prompt@prompt-instruct-10-0")
+        verify_checkpoint(run_dir, "run_prompt@prompt-instruct-10-0")
 
 
 def test_ctrl_c_in_a_stage_is_one_line_and_exit_130(tmp_path):

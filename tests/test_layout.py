@@ -42,7 +42,7 @@ def test_a_data_path_missing_from_dvc_yaml_is_caught(tmp_path):
 
 
 def test_plumbing_is_no_stages_dependency_and_the_model_code_is_every_trainings():
-    train = stage_deps.code_deps(ROOT / "pipeline/train.py")
+    train = stage_deps.code_deps(ROOT / "pipeline/run.py")
     assert "src/promptworth/core/errors.py" not in train
     assert "src/promptworth/config/params.py" in train  # defaults and checks decide numbers
     assert "src/promptworth/methods/registry.py" in train

@@ -171,7 +171,7 @@ def test_gradient_checkpointing_gives_the_same_loss_and_gradients(tiny_model_dir
 
 
 def test_contextual_calibration_divides_out_the_content_free_prior():
-    from promptworth.readout.inference import calibrated_predictions
+    from promptworth.readout.readings import calibrated_predictions
 
     # The model favours label 0 for any input (content-free log-probs 0.6/0.2/0.2).
     content_free = np.log([0.6, 0.2, 0.2])

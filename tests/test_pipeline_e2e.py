@@ -61,36 +61,39 @@ RUNS = 8 + 16 + 2 + 2  # head 2x2x2, prompt 4x2x2x1, icl_zero 2, icl_few 1x1x2
 
 
 def run_of(stage: str) -> str:
-    """The run folder of a stage: evaluate_icl_zero@instruct -> icl_zero-instruct."""
+    """The run folder of a stage: run_icl_zero@instruct -> icl_zero-instruct."""
     family, cell = stage.split("@")
-    method = family.removeprefix("evaluate_")
+    method = family.removeprefix("run_")
     return f"{method}-{cell}" if method.startswith("icl_") else cell
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
 def test_every_stage_that_exists_runs_and_does_real_work(repo):
     work, _, first = repo
     listed = listed_stages(work)
     assert sorted(stages_run(first)) == sorted(listed)  # no stage is skipped or a no-op
-    trained = [s for s in listed if s.startswith("train_")]
-    evaluated = [s for s in listed if s.startswith("evaluate_")]
-    assert len(trained) == 8 + 16 and len(evaluated) == RUNS
+    run_stages = [s for s in listed if s.startswith("run_")]
+    trained = [s for s in run_stages if s.startswith(("run_head@", "run_prompt@"))]
+    assert len(trained) == 8 + 16 and len(run_stages) == RUNS  # one stage per run
+    assert set(listed) - set(run_stages) == {
+        "download", "model", "plan", "sample", "format", "features", "read", "report"
+    }  # fmt: skip
     runs = work / "data/runs"
-    for stage in trained:  # every train stage saved a checkpoint and what training did
-        run_dir = runs / stage.split("@")[1]
-        assert (run_dir / "train.json").is_file(), stage
-        assert {p.name for p in run_dir.iterdir()} - {"train.json"}, f"{stage} saved no model"
-    for stage in evaluated:
+    for stage in run_stages:  # small results: scores and the record, no checkpoint by default
+        run_dir = runs / run_of(stage)
+        files = {p.name for p in run_dir.iterdir()}
+        expected = {"scores.csv", "scores.json"} | ({"train.json"} if stage in trained else set())
+        assert files == expected, (stage, files)
+        assert folder_bytes(run_dir) < 10 * 2**20, stage
         scores = json.loads((work / "data/eval" / run_of(stage) / "metrics.json").read_text())
         assert scores["readings"], stage
-    assert (runs / "head_frozen-8-0/head.safetensors").is_file()
-    assert not (runs / "head_frozen-8-0/backbone").exists()  # the frozen LM is not copied
-    assert (runs / "head_full-8-0/backbone/model.safetensors").is_file()
-    assert (runs / "prompt-instruct-40-0/lm/model.safetensors").is_file()
-    for method in ("prompt_lora", "prompt_tuning"):  # adapters only, never the whole LM
-        assert (runs / f"{method}-keyword-8-0/adapter/adapter_model.safetensors").is_file()
-        assert not (runs / f"{method}-keyword-8-0/lm").exists()
-    logs = work / "data/logs/train/prompt-instruct-40-0"
+    logs = work / "data/logs/runs/prompt-instruct-40-0"
     assert (logs / "live/plots/metrics/train_loss.tsv").is_file() and (logs / "cost.json").is_file()
+    cost = json.loads((logs / "cost.json").read_text())
+    assert cost["train_seconds"] > 0 and cost["eval_seconds"] > 0
     trained = json.loads((runs / "prompt-instruct-8-0/train.json").read_text())
     assert 0 < trained["chosen_step"] <= trained["steps"] <= trained["planned_steps"]
     assert trained["train_tokens"] > 0 and trained["trainable_parameters"] > 0
@@ -104,7 +107,7 @@ def test_every_stage_that_exists_runs_and_does_real_work(repo):
     assert frozen["dev_rows_used"] == 24  # patience 2: dev rows pick the step and the rate
     assert "Running stage 'plan'" in first and "estimated" in first
     plan_at = first.index("Running stage 'plan'")
-    assert plan_at < first.index("Running stage 'train_")  # the estimate comes before training
+    assert plan_at < first.index("Running stage 'run_")  # the estimate comes before training
 
 
 def test_metrics_are_in_range_and_trained_models_beat_chance(repo):
@@ -202,8 +205,8 @@ def test_report_only_param_reruns_only_report(repo):
 
 
 def only(changed: set[str], allowed) -> bool:
-    """Every changed stage but plan and report satisfies `allowed`, and some stage changed."""
-    runs = changed - {"plan", "report"}
+    """Every changed stage but plan, read and report satisfies `allowed`, and some changed."""
+    runs = changed - {"plan", "read", "report"}
     return bool(runs) and all(allowed(s) for s in runs)
 
 
@@ -241,10 +244,10 @@ def test_forced_reruns_reproduce_every_output_and_metric(repo):
     work, _, _ = repo
     forced = [
         "download", "model", "sample", "format", "features",
-        "train_head@head_frozen-8-0", "train_head@head_full-8-0",
-        "train_prompt@prompt-instruct-8-0", "train_prompt@prompt_lora-keyword-8-0",
-        "evaluate_head@head_full-40-0", "evaluate_prompt@prompt-keyword-40-0",
-        "evaluate_icl_zero@keyword", "evaluate_icl_few@instruct-8-1",
+        "run_head@head_frozen-8-0", "run_head@head_full-8-0",
+        "run_prompt@prompt-instruct-8-0", "run_prompt@prompt_lora-keyword-8-0",
+        "run_head@head_full-40-0", "run_prompt@prompt-keyword-40-0",
+        "run_icl_zero@keyword", "run_icl_few@instruct-8-1", "read",
     ]  # fmt: skip
     for stage in forced:
         dvc("repro", "-f", "-s", stage, cwd=work)
@@ -257,7 +260,7 @@ def test_killed_training_leaves_no_temporary_folder_after_the_next_repro(repo):
     """A run killed mid-training (new inputs, so nothing in DVC's run-cache) leaves a hidden
     temporary folder that no stage counts as input; the next repro retrains and removes it."""
     work, params, _ = repo
-    stage, name = "train_head@head_full-40-1", "head_full-40-1"
+    stage, name = "run_head@head_full-40-1", "head_full-40-1"
     write_params(work, edited(params, "methods.head_full.learning_rate.head", 2.5e-2))
     try:
         proc = subprocess.Popen(
@@ -298,40 +301,57 @@ def test_readme_exp_run_examples_work_as_written(repo):
     # DVC writes 1e-05 into params.yaml: a YAML 1.2 float, read as one.
     out = dvc(
         "exp", "run", "-S", "methods.prompt.learning_rate=1e-5",
-        "evaluate_prompt@prompt-instruct-8-0", cwd=work,
+        "run_prompt@prompt-instruct-8-0", cwd=work,
     )  # fmt: skip
-    assert "Running stage 'train_prompt@prompt-instruct-8-0'" in out
+    assert "Running stage 'run_prompt@prompt-instruct-8-0'" in out
     dvc("exp", "run", "--queue", "-S", "methods.prompt.learning_rate=1e-5,5e-5", cwd=work)
     assert dvc("queue", "status", cwd=work).count("Queued") == 2
     dvc("queue", "remove", "--queued", cwd=work)
     run(["git", "checkout", "params.yaml", "dvc.lock"], work)
 
 
-def test_a_damaged_checkpoint_never_reaches_the_cache_and_dvc_checkout_restores_it(repo):
-    """cache.type reflink,copy: the workspace file is no link into the cache, so damaging it
-    leaves the cache good; evaluation names the file and `dvc checkout --force` (the command it
-    prints) brings the good one back."""
-    from promptworth.core.checkpoints import file_sha256, verify_checkpoint
+def test_a_threshold_change_rereads_without_retraining(repo):
+    """A verbaliser's threshold is read off the saved generations: only the read stage (and the
+    report, if a reading changed) re-runs."""
+    work, params, _ = repo
+    write_params(work, edited(params, "eval.rouge_threshold", 0.9))
+    try:
+        ran = stages_run(dvc("repro", cwd=work))
+        assert ran[0] == "read" and set(ran) <= {"read", "report"}, ran
+    finally:
+        write_params(work, params)
+        dvc("repro", cwd=work)
 
-    work = repo[0]
-    stage = next(s for s in listed_stages(work) if s.startswith("train_prompt@prompt-"))
-    cell = stage.split("@")[1]
-    weights = work / "data/runs" / cell / "lm" / "model.safetensors"
-    # The outputs dvc.lock records (an earlier test may have left others in the workspace).
-    dvc("checkout", "--force", stage, cwd=work)
-    good = file_sha256(weights)
-    os.truncate(weights, 1000)
-    method, pattern, size, seed = cell.split("-")
-    args = ["--method", method, "--pattern", pattern, "--size", size, "--seed", seed]
-    done = subprocess.run(
-        [sys.executable, "pipeline/evaluate.py", *args],
-        cwd=work, env=env(), capture_output=True, text=True,
-    )  # fmt: skip
-    assert done.returncode == 2, done.stderr
-    [line] = done.stderr.strip().splitlines()
-    assert f"data/runs/{cell}/lm/model.safetensors: damaged (1,000 bytes" in line
-    assert f"dvc checkout --force data/runs/{cell}" in line
-    dvc("checkout", "--force", f"data/runs/{cell}", cwd=work)
-    assert file_sha256(weights) == good
-    verify_checkpoint(work / "data/runs" / cell, stage)  # the restored file is the one trained
-    assert f"data/runs/{cell}" not in dvc("status", stage, cwd=work)
+
+def test_a_kept_checkpoint_is_an_out_and_dvc_checkout_restores_it(repo):
+    """train.keep_checkpoint: the weights are saved beside the scores (so they are part of the
+    run's DVC out), with checksums; cache.type reflink,copy keeps the cache's copy good when the
+    workspace's is damaged, and `dvc checkout --force` (the command verify_checkpoint prints)
+    brings it back."""
+    from promptworth.core.checkpoints import file_sha256, verify_checkpoint
+    from promptworth.core.errors import CheckpointError
+
+    work, params, _ = repo
+    stage, cell = "run_prompt@prompt-instruct-8-0", "prompt-instruct-8-0"
+    run_dir = work / "data/runs" / cell
+    write_params(work, edited(params, "train.keep_checkpoint", True))
+    try:
+        assert stage in stages_run(dvc("repro", "-s", stage, cwd=work))
+        weights = run_dir / "lm" / "model.safetensors"
+        assert weights.is_file() and (run_dir / "checksums.json").is_file()
+        good = file_sha256(weights)
+        os.truncate(weights, 1000)
+        with pytest.raises(CheckpointError) as err:
+            verify_checkpoint(run_dir, stage)
+        line = str(err.value)
+        assert f"data/runs/{cell}/lm/model.safetensors: damaged (1,000 bytes" in line
+        assert f"dvc checkout --force data/runs/{cell}" in line
+        assert stage in dvc("status", stage, cwd=work)  # DVC sees the damaged out
+        dvc("checkout", "--force", f"data/runs/{cell}", cwd=work)
+        assert file_sha256(weights) == good
+        verify_checkpoint(run_dir, stage)  # the restored file is the one trained
+        assert f"data/runs/{cell}" not in dvc("status", stage, cwd=work)
+    finally:
+        write_params(work, params)
+        dvc("repro", cwd=work)  # back to the committed state (restored from the run-cache)
+    assert not (run_dir / "lm").exists()

@@ -17,7 +17,8 @@ from promptworth.data.readers import TaskColumns
 from promptworth.data.sources import load_split, load_table
 from promptworth.data.validate import validate_table
 from promptworth.lm.modeling import load_causal_lm
-from promptworth.readout.inference import calibrated_predictions, rank_classify
+from promptworth.readout.inference import rank_classify
+from promptworth.readout.readings import calibrated_predictions
 from promptworth.readout.verbalise import NONE, verbalise_exact, verbalise_rouge
 from tests import tiny
 from tests.repo import ROOT, dvc, make_repo

@@ -40,9 +40,10 @@ def test_rouge_threshold_is_applied():
 
 
 def test_bertscore_verbaliser_maps_exact_names_and_empty_to_none(tiny_bert_dir):
-    from promptworth.readout.verbalise import verbalise_bertscore
+    from promptworth.readout.verbalise import bertscore_scorer, verbalise_bertscore
 
-    preds = verbalise_bertscore(["Sports", "Sci/Tech", ""], NAMES, str(tiny_bert_dir), 2, 0.99)
+    scorer = bertscore_scorer(str(tiny_bert_dir), 2)
+    preds = verbalise_bertscore(["Sports", "Sci/Tech", ""], NAMES, scorer, 0.99)
     assert preds.tolist() == [1, 3, NONE]
 
 
@@ -55,7 +56,7 @@ def test_the_a_priori_bertscore_threshold_comes_from_the_label_names_alone(tiny_
     threshold = bertscore_threshold(scorer, NAMES)
     _, _, f1 = scorer.score(["World"], ["Sports"])
     assert threshold >= float(f1[0]) and threshold < 1.0  # the closest two names, not a name itself
-    preds = verbalise_bertscore(["Sports", "World", ""], NAMES, str(tiny_bert_dir), 2, None)
+    preds = verbalise_bertscore(["Sports", "World", ""], NAMES, scorer, None)
     assert preds.tolist() == [1, 0, NONE]  # a name scores 1.0 with itself: above the threshold
 
 

@@ -103,7 +103,7 @@ def estimate_run(
     dev_rows: int,
     throughput: Throughput,
 ) -> RunCost:
-    """Steps, tokens and seconds of one run (train and evaluate stages together)."""
+    """Steps, tokens and seconds of one run (its one stage: training and scoring)."""
     t = params.train
     prompt = article_tokens + (pattern_tokens.get(run.pattern, 0.0) if run.pattern else 0.0)
     steps = examples = 0

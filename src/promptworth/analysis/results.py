@@ -85,14 +85,12 @@ def collect_runs(
     return pd.DataFrame(rows, columns=CURVE_COLUMNS)
 
 
-def collect_cost(runs: Iterable[Run], runs_dir: Path, eval_dir: Path, train_logs: Path):
+def collect_cost(runs: Iterable[Run], runs_dir: Path, eval_dir: Path, run_logs: Path):
     """One row per run: its counts (reproducible) and its wall time and memory (measured)."""
     rows = []
     for run in runs:
         trained = read_json(runs_dir / run.name / "train.json") if run.spec.is_trained else {}
-        train_log = train_logs / run.name / "cost.json"
-        train_cost = read_json(train_log) if run.spec.is_trained else {}
-        eval_cost = read_json(eval_dir / run.name / "cost.json")
+        measured = read_json(run_logs / run.name / "cost.json")
         scores = read_json(eval_dir / run.name / "metrics.json")
         rows.append(
             {
@@ -106,10 +104,10 @@ def collect_cost(runs: Iterable[Run], runs_dir: Path, eval_dir: Path, train_logs
                 "epochs_kept": trained.get("epochs_at_chosen_step", 0.0),
                 "train_tokens": trained.get("train_tokens", 0),
                 "eval_tokens": scores.get("eval_tokens"),
-                "train_seconds": train_cost.get("train_seconds", 0.0),
-                "train_peak_memory_mib": train_cost.get("peak_memory_mib"),
-                "eval_seconds": eval_cost.get("eval_seconds"),
-                "eval_peak_memory_mib": eval_cost.get("peak_memory_mib"),
+                "train_seconds": measured.get("train_seconds", 0.0),
+                "train_peak_memory_mib": measured.get("train_peak_memory_mib"),
+                "eval_seconds": measured.get("eval_seconds"),
+                "eval_peak_memory_mib": measured.get("peak_memory_mib"),
             }
         )
     return pd.DataFrame(rows, columns=["method", "pattern", "size", "seed", *COST_COLUMNS])

@@ -5,10 +5,13 @@ and methods/registry.py (how each method trains, saves, loads and reads out) are
 that look at a method's family, what it trains or its role.
 Families are the DVC stage families of dvc.yaml; each matrix runs over only the axes its runs read:
 
-    head      train_head / evaluate_head          method x size x seed     (no pattern)
-    prompt    train_prompt / evaluate_prompt      method x pattern x size x seed
-    icl_zero  evaluate_icl_zero                   pattern                  (no data, no training)
-    icl_few   evaluate_icl_few                    pattern x size x seed    (no training)
+    head      run_head          method x size x seed            (no pattern)
+    prompt    run_prompt        method x pattern x size x seed
+    icl_zero  run_icl_zero      pattern                         (no data, no training)
+    icl_few   run_icl_few       pattern x size x seed           (no training)
+
+A run is one stage: it trains (if its method trains) and scores the test rows; the `read` stage
+turns every run's saved scores into readings.
 """
 
 from __future__ import annotations
@@ -85,7 +88,7 @@ class Method:
 
     @property
     def checkpoint(self) -> str | None:
-        """What its train stage saves under data/runs/<run>/."""
+        """What its run stage saves under data/runs/<run>/ with train.keep_checkpoint."""
         return CHECKPOINTS[self.trains] if self.trains else None
 
 
@@ -174,7 +177,7 @@ class Run:
     @property
     def name(self) -> str:
         """Its folder under data/runs and data/eval: the method and its axes, '-'-joined in
-        dvc.yaml's matrix order (train_prompt@prompt_lora-question-10-0 -> that name)."""
+        dvc.yaml's matrix order (run_prompt@prompt_lora-question-10-0 -> that name)."""
         parts = [self.method, self.pattern, self.size, self.seed]
         return "-".join(str(p) for p in parts if p is not None)
 
@@ -184,9 +187,11 @@ class Run:
                 "size": self.size, "seed": self.seed}  # fmt: skip
 
     @property
-    def train_stage(self) -> str:
-        """The dvc.yaml stage that trains it (train_prompt@prompt-instruct-10-0)."""
-        return f"train_{self.spec.family}@{self.name}"
+    def stage(self) -> str:
+        """The dvc.yaml stage that trains and scores it (run_prompt@prompt-instruct-10-0,
+        run_icl_zero@instruct)."""
+        cell = self.name if self.spec.family in ("head", "prompt") else self.name.split("-", 1)[1]
+        return f"run_{self.spec.family}@{cell}"
 
     @property
     def spec(self) -> Method:

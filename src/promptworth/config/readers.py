@@ -71,6 +71,8 @@ def read_train(s: Section) -> TrainParams:
         gradient_checkpointing=s.bool_("gradient_checkpointing"),
         num_processes=s.int_("num_processes", 1),
         cpu_bf16=s.bool_or_auto("cpu_bf16"),
+        # Optional: params files written before it existed (the published answers') kept none.
+        keep_checkpoint=s.bool_("keep_checkpoint") if s.has("keep_checkpoint") else False,
     )
 
 

@@ -155,6 +155,7 @@ class TrainParams:
     gradient_checkpointing: bool
     num_processes: int
     cpu_bf16: bool | str  # auto | true | false: bf16 autocast on a CPU (hardware.choose_cpu_bf16)
+    keep_checkpoint: bool = False  # save the trained weights beside the run's scores
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
 """Checksums written beside every checkpoint and verified before it is loaded.
 
-A damaged checkpoint (a truncated copy, a tool that wrote into it) otherwise surfaces as a
-safetensors traceback, or worse, loads. Each run folder gets checksums.json (SHA-256 of every
-file) when training saves it; evaluation checks it first and fails in one line naming the file
-and the command that restores it from DVC's cache (which `cache.type: reflink,copy` keeps apart
-from the workspace, so a damaged workspace file never reaches the cache).
+A checkpoint is kept only with train.keep_checkpoint. A damaged one (a truncated copy, a tool that
+wrote into it) otherwise surfaces as a safetensors traceback, or worse, loads. The run folder
+gets checksums.json (SHA-256 of every file) when the run saves it; verify_checkpoint checks it
+before loading and fails in one line naming the file and the command that restores it from
+DVC's cache (which `cache.type: reflink,copy` keeps apart from the workspace, so a damaged
+workspace file never reaches the cache).
 """
 
 from __future__ import annotations
@@ -39,14 +40,14 @@ def write_checksums(run_dir: Path) -> None:
     (run_dir / CHECKSUMS).write_text(json.dumps(table, indent=1, sort_keys=True) + "\n")
 
 
-def verify_checkpoint(run_dir: Path, train_stage: str) -> None:
+def verify_checkpoint(run_dir: Path, stage: str) -> None:
     """Raise CheckpointError naming the first missing or damaged file of `run_dir`, with the
-    commands that restore it (`train_stage`: the stage that wrote it, e.g. train_prompt@...).
+    commands that restore it (`stage`: the stage that wrote it, e.g. run_prompt@...).
     A folder without checksums.json (saved before they were written) is not checked."""
     listing = run_dir / CHECKSUMS
     restore = (
         f"restore it with `dvc checkout --force {run_dir}` (from DVC's cache), or retrain with "
-        f"`dvc repro -f {train_stage}`"
+        f"`dvc repro -f {stage}`"
     )
     if not run_dir.is_dir():
         raise CheckpointError(f"{run_dir}: checkpoint folder not found; {restore}")

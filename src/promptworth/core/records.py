@@ -1,11 +1,12 @@
 """What a run records, split by whether the same inputs reproduce it exactly.
 
-- data/runs/<run>/train.json: what training did (steps, chosen step, examples seen, tokens, the
-  loss and dev accuracy of every step): the same inputs give the same file, so evaluation can
-  depend on it and a forced retrain that changes nothing re-runs nothing downstream.
-- data/logs/train/<run>/: DVCLive curves (their rows carry timestamps) and cost.json (wall time,
+- data/runs/<run>/train.json (and the run's scores): what training did (steps, chosen step,
+  examples seen, tokens, the loss and dev accuracy of every step): the same inputs give the same
+  file, so the read stage can depend on it and a forced re-run that changes nothing re-runs
+  nothing downstream but the report.
+- data/logs/runs/<run>/: DVCLive curves (their rows carry timestamps) and cost.json (wall time,
   peak memory, device): they differ between identical runs, so no stage but the report reads them
-  and they never reach metrics/summary.json.
+  (for the cost table) and they never reach metrics/summary.json.
 """
 
 from __future__ import annotations

@@ -1,14 +1,14 @@
-"""The rows a run trains, develops and is scored on, read from the split and formatted files;
-shared by the train and evaluate stages so both see the same rows."""
+"""The rows a run trains, develops and is scored on, read from the split and formatted files,
+and the scores a run stage saves for the read stage."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
-import torch
-from safetensors.torch import load_file
 
 from promptworth.core.io import read_json
 from promptworth.core.paths import CLASSES, FEATURES, FORMATTED, SPLITS, order_file
@@ -48,12 +48,46 @@ def load_test_rows(template: str | None = None, label_words: Sequence[str] = ())
     return _with_pattern(rows, template, label_words)
 
 
-def load_features(split: str) -> torch.Tensor:
-    """Frozen-LM features of the dev or test rows, in data/splits/{split}.json order."""
+def load_features(split: str):
+    """Frozen-LM features of the dev or test rows (a tensor), in data/splits/{split}.json
+    order."""
+    from safetensors.torch import load_file
+
     path = FEATURES / f"{split}.safetensors"
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: did the features stage run?")
     return load_file(path)["features"]
+
+
+SCORES_CSV = "scores.csv"  # per test row: row, label, score_0 .. score_<classes - 1>
+SCORES_JSON = "scores.json"  # what the scores are, label words, content-free scores, generations
+HEAD_LOGITS = "head_logits"  # scores are a classifier's logits: one reading, argmax
+LABEL_LOG_LIKELIHOODS = "label_log_likelihoods"  # scores are label-word log-likelihoods: rank
+
+
+@dataclass(frozen=True)
+class SavedScores:
+    """A run stage's scores of its test rows, as the read stage loads them."""
+
+    rows: pd.DataFrame  # row, label
+    scores: object  # (rows, classes) float64 array
+    meta: dict  # scores.json
+
+
+def load_scores(run_dir: Path) -> SavedScores:
+    """data/runs/<run>/scores.csv and scores.json (FileNotFoundError naming the file if the
+    run stage has not written them)."""
+    table_path, meta_path = run_dir / SCORES_CSV, run_dir / SCORES_JSON
+    for path in (table_path, meta_path):
+        if not path.is_file():
+            raise FileNotFoundError(f"expected file not found: {path} (did its run stage run?)")
+    table = pd.read_csv(table_path)
+    columns = [c for c in table.columns if c.startswith("score_")]
+    return SavedScores(
+        table[["row", "label"]],
+        table[columns].to_numpy(dtype="float64"),
+        json.loads(meta_path.read_text()),
+    )
 
 
 def load_class_names() -> tuple[str, ...]:

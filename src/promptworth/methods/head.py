@@ -115,22 +115,18 @@ def load_linear(run_dir: Path) -> nn.Linear:
     return head
 
 
-def predict_frozen_head(run_dir: Path, test_texts, tokenizer, batch_size: int, device, dtype):
-    """Argmax of the head on the features stage's test features: no token goes through the LM
+def frozen_head_logits(head: nn.Linear, test_texts, tokenizer, batch_size: int, device, dtype):
+    """The head's logits on the features stage's test features: no token goes through the LM
     here (the features stage computed them once for every run)."""
-    head = load_linear(run_dir)
     with torch.no_grad():
-        return {"argmax": head(load_features("test")).numpy().argmax(axis=1)}, 0
+        return head(load_features("test")).numpy(), 0
 
 
-def predict_full_head(
-    run_dir: Path, test_texts, tokenizer, batch_size: int, device, dtype
-) -> tuple[dict[str, np.ndarray], int]:
-    """Argmax predictions of the trained backbone and head on the test rows, and the tokens that
-    went through the LM for them."""
-    head = load_linear(run_dir)
-    model = HeadClassifier(load_backbone(run_dir / "backbone"), head.out_features)
-    model.head = head
+def full_head_logits(
+    model: HeadClassifier, test_texts, tokenizer, batch_size: int, device, dtype
+) -> tuple[np.ndarray, int]:
+    """Logits of the trained backbone and head on the test rows, and the tokens that went
+    through the LM for them."""
     model = model.to(device)
     ids = _encode(tokenizer, test_texts)
     pad = tokenizer.pad_token_id
@@ -140,5 +136,12 @@ def predict_full_head(
         batch_size,
         device,
     )
-    logits = head_logits(model, ids, pad, batch_size, device, dtype)
-    return {"argmax": logits.argmax(axis=1)}, sum(map(len, ids))
+    return head_logits(model, ids, pad, batch_size, device, dtype), sum(map(len, ids))
+
+
+def load_full_head(run_dir: Path) -> HeadClassifier:
+    """A kept head_full checkpoint (train.keep_checkpoint) back as the model it saved."""
+    head = load_linear(run_dir)
+    model = HeadClassifier(load_backbone(run_dir / "backbone"), head.out_features)
+    model.head = head
+    return model

@@ -144,6 +144,12 @@ def load_with_lora(run_dir: Path, base_dir: Path) -> nn.Module:
     ).merge_and_unload()
 
 
+def fold_lora(model: nn.Module) -> nn.Module:
+    """The trained LoRA model with its adapters folded into the weights, as load_with_lora gives
+    it from the saved checkpoint: scoring then runs at the plain LM's speed."""
+    return model.merge_and_unload()
+
+
 def load_with_soft_prompt(run_dir: Path, base_dir: Path) -> nn.Module:
     """The base LM with the run's virtual tokens, which cannot fold: the peft model prepends them
     (it ignores position ids, harmless for rotary models such as Llama, slightly off for

@@ -19,24 +19,35 @@ from torch import nn
 
 from promptworth.config.methods import Method, Run
 from promptworth.config.schema import Params
-from promptworth.core.paths import MODEL, RUNS
+from promptworth.core.paths import MODEL
 from promptworth.data.prompts import content_free_prompt
-from promptworth.data.runs import RunData, load_class_names, load_test_rows
+from promptworth.data.runs import (
+    HEAD_LOGITS,
+    LABEL_LOG_LIKELIHOODS,
+    RunData,
+    load_class_names,
+    load_test_rows,
+)
 from promptworth.methods import head, icl, prompt
 from promptworth.methods.training import TrainContext, TrainResult
-from promptworth.readout.lm import predict_lm
+from promptworth.readout.lm import score_lm
 
 LABEL_TOKENS = 2.0  # label words are one to three tokens: what a target adds to a prompt
 
 
 @dataclass(frozen=True)
-class Prediction:
-    """What reading a run off the test rows gives: the rows, one prediction array per reading,
-    the greedy generations (None without), the tokens through the model, and what else to
-    record (icl_few's demonstrations)."""
+class Scores:
+    """What only a run's model can say about the test rows, before any reading: the rows, the
+    (rows, classes) scores (a head's logits, or each label word's log-likelihood), the
+    content-free input's scores and the label words (LM scores), the greedy generations (None
+    without), the tokens through the model, and what else to record (icl_few's
+    demonstrations). readout/readings.py turns them into predictions without a model."""
 
     test: pd.DataFrame
-    readings: dict[str, np.ndarray]
+    scores_are: str
+    scores: np.ndarray
+    content_free: np.ndarray | None
+    label_words: tuple[str, ...] | None
     generations: list[str] | None
     tokens: int
     extra: dict
@@ -48,10 +59,14 @@ class Trainer:
     trained model is loaded back (LM kinds) or read (head kinds)."""
 
     train: Callable[[Run, Params, RunData, TrainContext], tuple[nn.Module, TrainResult]]
-    save: Callable[[nn.Module, Path], None]
+    save: Callable[[nn.Module, Path], None]  # the checkpoint, when train.keep_checkpoint asks
     load_lm: Callable[[Path, Path], nn.Module] | None = None  # (run_dir, base_dir) -> LM
     build: Callable | None = None  # LM kinds: (model_dir, MethodParams) -> the model to train
-    predict_head: Callable | None = None  # (run_dir, texts, tokenizer, batch, device, dtype)
+    # head kinds: (model, texts, tokenizer, batch, device, dtype) -> (test logits, tokens)
+    score_head: Callable | None = None
+    # The trained model as scoring reads it (LoRA: adapters folded into the weights, exactly
+    # as loading the saved checkpoint would give); identity for the others.
+    for_scoring: Callable[[nn.Module], nn.Module] = lambda model: model
     # head_frozen: training rows are read once (features); dev and test features are cached
     cached_features: bool = False
 
@@ -71,11 +86,11 @@ def _prompt_trainer(build) -> Callable:
 TRAINERS: dict[str, Trainer] = {
     "head": Trainer(
         _head_trainer(head.train_head_frozen), head.save_head,
-        predict_head=head.predict_frozen_head, cached_features=True,
+        score_head=head.frozen_head_logits, cached_features=True,
     ),
     "head+lm": Trainer(
         _head_trainer(head.train_head_full), head.save_head_and_backbone,
-        predict_head=head.predict_full_head,
+        score_head=head.full_head_logits,
     ),
     "lm": Trainer(
         _prompt_trainer(prompt.whole_lm), prompt.save_lm, prompt.load_trained_lm,
@@ -83,7 +98,7 @@ TRAINERS: dict[str, Trainer] = {
     ),
     "lora": Trainer(
         _prompt_trainer(prompt.lm_with_lora), prompt.save_adapter, prompt.load_with_lora,
-        build=prompt.lm_with_lora,
+        build=prompt.lm_with_lora, for_scoring=prompt.fold_lora,
     ),
     "soft_prompt": Trainer(
         _prompt_trainer(prompt.lm_with_soft_prompt), prompt.save_adapter,
@@ -92,15 +107,15 @@ TRAINERS: dict[str, Trainer] = {
 }  # fmt: skip
 
 
-# -- reading a run off the test rows, per family ---------------------------------------------
+# -- scoring a run on the test rows, per family ----------------------------------------------
 
 
-def _predict_head(run: Run, params: Params, tokenizer, device, dtype) -> Prediction:
+def _score_head(run: Run, params: Params, model, tokenizer, device, dtype) -> Scores:
     test = load_test_rows()
-    readings, tokens = TRAINERS[run.spec.trains].predict_head(
-        RUNS / run.name, test["head_input"], tokenizer, params.eval.batch_size, device, dtype
+    logits, tokens = TRAINERS[run.spec.trains].score_head(
+        model, test["head_input"], tokenizer, params.eval.batch_size, device, dtype
     )
-    return Prediction(test, readings, None, tokens, {})
+    return Scores(test, HEAD_LOGITS, logits, None, None, None, tokens, {})
 
 
 def _plain_prompts(run: Run, params: Params, test: pd.DataFrame, tokenizer, context: int):
@@ -113,33 +128,37 @@ def _plain_prompts(run: Run, params: Params, test: pd.DataFrame, tokenizer, cont
     return encode(test["prompt"]), encode([content_free_prompt(template)])[0], {}
 
 
-def _lm_predictor(inputs: Callable) -> Callable:
-    """Rank classification (and generations) of the run's LM on prompts that `inputs` builds."""
+def _lm_scorer(inputs: Callable) -> Callable:
+    """Label-word log-likelihoods (and generations) of the run's LM (the trained one, or the
+    base LM for the in-context methods, `model` None) on prompts that `inputs` builds."""
 
-    def predict(run: Run, params: Params, tokenizer, device, dtype) -> Prediction:
+    def score(run: Run, params: Params, model, tokenizer, device, dtype) -> Scores:
         pattern = params.pattern_for(run)
         test = load_test_rows(pattern.template, pattern.label_words)
-        trainer = TRAINERS.get(run.spec.trains)
-        load = trainer.load_lm if trainer else prompt.load_base_lm
-        model = load(RUNS / run.name, MODEL).to(device)
+        if model is None:
+            model = prompt.load_base_lm(None, MODEL)
+        model = model.to(device)
         prompt_ids, calibration_ids, extra = inputs(
             run, params, test, tokenizer, model.config.max_position_embeddings
         )
         generate = run.method in params.methods and params.methods[run.method].generate
-        readings, generations, tokens = predict_lm(
+        scores, content_free, generations, tokens = score_lm(
             model, tokenizer, prompt_ids, calibration_ids, pattern.label_words, params.eval,
             device, dtype, generate=generate,
         )  # fmt: skip
-        return Prediction(test, readings, generations, tokens, extra)
+        return Scores(
+            test, LABEL_LOG_LIKELIHOODS, scores, content_free, tuple(pattern.label_words),
+            generations, tokens, extra,
+        )  # fmt: skip
 
-    return predict
+    return score
 
 
-PREDICTORS: dict[str, Callable] = {
-    "head": _predict_head,
-    "prompt": _lm_predictor(_plain_prompts),
-    "icl_zero": _lm_predictor(_plain_prompts),
-    "icl_few": _lm_predictor(icl.few_shot_inputs),
+SCORERS: dict[str, Callable] = {
+    "head": _score_head,
+    "prompt": _lm_scorer(_plain_prompts),
+    "icl_zero": _lm_scorer(_plain_prompts),
+    "icl_few": _lm_scorer(icl.few_shot_inputs),
 }
 
 
@@ -152,15 +171,15 @@ class Work:
 
     train_tokens: float = 0.0
     read_tokens: float = 0.0
-    stages: int = 1
+    stages: int = 1  # processes started: one stage per run
 
 
 def run_work(
     run: Run, params: Params, prompt_tokens: float, steps: int, examples: int, test_rows: int,
     dev_rows: int,
 ) -> Work:  # fmt: skip
-    """The tokens of one run's train and evaluate stages. `prompt_tokens`: its mean input (the
-    article and, for pattern readers, the pattern's own words)."""
+    """The tokens of one run's stage (training and scoring). `prompt_tokens`: its mean input
+    (the article and, for pattern readers, the pattern's own words)."""
     spec = run.spec
     target = LABEL_TOKENS if spec.reads_pattern else 0.0
     trainer = TRAINERS.get(spec.trains)
@@ -180,7 +199,7 @@ def run_work(
         read += test_rows * (context + target)
         if run.method in params.methods and params.methods[run.method].generate:
             read += test_rows * (context + params.eval.max_new_tokens)
-    return Work(train, read, 2 if trainer is not None else 1)
+    return Work(train, read)
 
 
 def demonstrations(run: Run, params: Params) -> int:
@@ -196,7 +215,7 @@ class Behaviour:
 
     spec: Method
     trainer: Trainer | None
-    predict: Callable[..., Prediction]
+    score: Callable[..., Scores]  # (run, params, model or None, tokenizer, device, dtype)
 
     @property
     def distributes(self) -> bool:
@@ -205,4 +224,4 @@ class Behaviour:
 
 
 def behaviour(run: Run) -> Behaviour:
-    return Behaviour(run.spec, TRAINERS.get(run.spec.trains), PREDICTORS[run.spec.family])
+    return Behaviour(run.spec, TRAINERS.get(run.spec.trains), SCORERS[run.spec.family])

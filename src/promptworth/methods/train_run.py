@@ -1,26 +1,26 @@
-"""Train one run of the head or prompt family and write what it produced.
+"""Train one run of the head or prompt family, in memory.
 
-Writes data/runs/<run>/ (the checkpoint the method table names, and train.json) and
-data/logs/train/<run>/ (DVCLive curves, cost.json). With several candidate learning rates the
-run trains once per candidate, from the same seed, and keeps the one with the best dev accuracy
-(ties: lower dev loss, then the later candidate): every choice is made on dev rows, and
-train.json records them all. With several processes (DDP), every process trains its shard and
-only the main one writes.
+With several candidate learning rates the run trains once per candidate, from the same seed, and
+keeps the one with the best dev accuracy (ties: lower dev loss, then the later candidate): every
+choice is made on dev rows, and the record (train.json) keeps them all. With several processes
+(DDP), every process trains its shard and only the main one returns the model. The run stage
+(methods/one_run.py) then scores the model and saves it only if train.keep_checkpoint asks.
 """
 
 from __future__ import annotations
 
 import time
-from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from torch import nn
 
 from promptworth.config.methods import Run
 from promptworth.config.params import check_label_words
 from promptworth.config.schema import LearningRate, Params
-from promptworth.core.checkpoints import write_checksums
 from promptworth.core.hardware import select_runtime
-from promptworth.core.io import atomic_path, write_json
-from promptworth.core.paths import MODEL, RUNS, TRAIN_LOGS
-from promptworth.core.records import TrainLog, write_cost
+from promptworth.core.paths import MODEL
+from promptworth.core.records import TrainLog
 from promptworth.data.runs import load_class_names, load_run_data
 from promptworth.lm.modeling import RuntimeOptions, load_tokenizer, peak_memory_mib
 from promptworth.methods.registry import behaviour
@@ -62,7 +62,23 @@ def selection_key(result: TrainResult) -> tuple[float, float]:
     return (kept.get("dev_accuracy", 0.0), -kept.get("dev_loss", 0.0))
 
 
-def train_run(run: Run, params: Params, accelerator) -> None:
+@dataclass
+class TrainedRun:
+    """A trained run in memory: the chosen model (on the CPU), what training did (train.json,
+    reproducible) and what it cost (measured)."""
+
+    model: nn.Module
+    record: dict
+    seconds: float
+    peak_memory_mib: float
+    device: str
+    processes: int
+
+
+def train_run(run: Run, params: Params, accelerator, log_dir: Path | None) -> TrainedRun | None:
+    """Train `run` (once per candidate learning rate, keeping the best on dev rows) and return
+    it in memory; None in the non-main processes of a multi-process run, which only help train.
+    Writes only the DVCLive curves, under `log_dir` (None: a non-main process)."""
     spec, t, trainer = run.spec, params.train, behaviour(run).trainer
     check_label_words(params, len(load_class_names()))
     is_main = accelerator.is_main_process
@@ -88,72 +104,56 @@ def train_run(run: Run, params: Params, accelerator) -> None:
             f"{device} x{accelerator.num_processes}, learning rate "
             + " or ".join(describe_rate(r) for r in rates)
         )
-    with ExitStack() as stack:
-        # Only the main process writes; the others only take part in training.
-        run_dir = stack.enter_context(atomic_path(RUNS / run.name)) if is_main else None
-        log_dir = stack.enter_context(atomic_path(TRAIN_LOGS / run.name)) if is_main else None
-        if is_main:
-            run_dir.mkdir()
-            log_dir.mkdir()
-        tokenizer = load_tokenizer(MODEL)
-        start = time.perf_counter()
-        best, tried = None, []
-        for k, rate in enumerate(rates):
-            log = TrainLog(log_dir / f"lr-{k}" if log_dir and len(rates) > 1 else log_dir)
-            ctx = TrainContext(
-                model_dir=MODEL,
-                tokenizer=tokenizer,
-                settings=train_settings(run, params, rate),
-                seed=run.seed,
-                device=device,
-                dtype=dtype,
-                eval_batch_size=t.eval_batch_size,
-                options=RuntimeOptions(t.compile, t.gradient_checkpointing),
-                log=log,
-                accelerator=accelerator,
-                evaluate_dev=dev_rows_used(params, len(rates), len(data.dev)) > 0,
-                features_dtype=features_dtype,
-            )
-            model, result = trainer.train(run, params, data, ctx)
-            log.close({"steps": result.steps_run, "chosen_step": result.chosen_step})
-            tried.append({"learning_rate": rate.lm, "head_learning_rate": rate.head,
-                          **_summary(result)})  # fmt: skip
-            if best is None or selection_key(result) >= selection_key(best[1]):
-                best = (model.cpu() if is_main else model, result, k)
-            del model
-        seconds = time.perf_counter() - start
-        if not is_main:
-            return
-        model, result, chosen = best
-        trainer.save(model, run_dir)
-        write_json(
-            run_dir / "train.json",
-            {
-                **run.identity(),
-                "planned_steps": steps,
-                **_summary(result),
-                "epochs": round(result.examples_seen / len(data.train), 3),
-                "epochs_at_chosen_step": round(result.examples_at_chosen / len(data.train), 3),
-                "learning_rate": rates[chosen].lm,
-                "head_learning_rate": rates[chosen].head,
-                "learning_rate_candidates": tried,
-                "dev_rows_used": dev_rows_used(params, len(rates), len(data.dev)),
-                "trainable_parameters": count_trainable(model),
-                "history": result.history,
-            },
+    tokenizer = load_tokenizer(MODEL)
+    start = time.perf_counter()
+    best, tried = None, []
+    for k, rate in enumerate(rates):
+        log = TrainLog(log_dir / f"lr-{k}" if log_dir and len(rates) > 1 else log_dir)
+        ctx = TrainContext(
+            model_dir=MODEL,
+            tokenizer=tokenizer,
+            settings=train_settings(run, params, rate),
+            seed=run.seed,
+            device=device,
+            dtype=dtype,
+            eval_batch_size=t.eval_batch_size,
+            options=RuntimeOptions(t.compile, t.gradient_checkpointing),
+            log=log,
+            accelerator=accelerator,
+            evaluate_dev=dev_rows_used(params, len(rates), len(data.dev)) > 0,
+            features_dtype=features_dtype,
         )
-        write_checksums(run_dir)  # evaluation verifies the checkpoint against these
-        write_cost(
-            log_dir / "cost.json",
-            train_seconds=seconds,
-            peak_memory_mib=peak_memory_mib(device),
-            device=str(device),
-            processes=accelerator.num_processes,
-        )
+        model, result = trainer.train(run, params, data, ctx)
+        log.close({"steps": result.steps_run, "chosen_step": result.chosen_step})
+        tried.append({"learning_rate": rate.lm, "head_learning_rate": rate.head,
+                      **_summary(result)})  # fmt: skip
+        if best is None or selection_key(result) >= selection_key(best[1]):
+            best = (model.cpu() if is_main else model, result, k)
+        del model
+    seconds = time.perf_counter() - start
+    if not is_main:
+        return None
+    model, result, chosen = best
+    record = {
+        **run.identity(),
+        "planned_steps": steps,
+        **_summary(result),
+        "epochs": round(result.examples_seen / len(data.train), 3),
+        "epochs_at_chosen_step": round(result.examples_at_chosen / len(data.train), 3),
+        "learning_rate": rates[chosen].lm,
+        "head_learning_rate": rates[chosen].head,
+        "learning_rate_candidates": tried,
+        "dev_rows_used": dev_rows_used(params, len(rates), len(data.dev)),
+        "trainable_parameters": count_trainable(model),
+        "history": result.history,
+    }
     print(
         f"{run.name}: trained in {seconds:.1f}s, {result.steps_run}/{steps} steps, kept step "
         f"{result.chosen_step}, learning rate {describe_rate(rates[chosen])}"
         + (f" (best of {len(rates)} on dev)" if len(rates) > 1 else "")
+    )
+    return TrainedRun(
+        model, record, seconds, peak_memory_mib(device), str(device), accelerator.num_processes
     )
 
 

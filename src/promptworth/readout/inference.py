@@ -95,21 +95,6 @@ def head_logits(
     return model.head(feats.to(device)).float().cpu().numpy()
 
 
-def label_byte_lengths(label_words: Sequence[str]) -> np.ndarray:
-    """Length normaliser of lm-evaluation-harness's acc_norm: the continuation's UTF-8 bytes."""
-    return np.array([len(w.encode("utf-8")) for w in label_words], dtype=np.float64)
-
-
-def calibrated_predictions(scores: np.ndarray, content_free: np.ndarray) -> np.ndarray:
-    """Contextual calibration (Zhao et al. 2021, "Calibrate before use"): divide each label's
-    probability by the one the model gives it for a content-free input ("N/A"), then argmax.
-
-    `scores` are (examples, labels) label log-likelihoods, `content_free` the (labels,) ones of the
-    content-free prompt. Renormalising over the labels adds a per-row constant in log space, which
-    the argmax ignores, so the rule is argmax(scores - content_free)."""
-    return (np.asarray(scores) - np.asarray(content_free)[None, :]).argmax(axis=1)
-
-
 def scoring_plan(label_ids: Sequence[Sequence[int]]) -> list[int | None]:
     """Which continuation each forward pass appends: one pass per multi-token label; labels of a
     single token are read off the logits at the prompt's end of any pass, so when all labels are

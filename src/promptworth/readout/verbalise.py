@@ -64,29 +64,32 @@ def bertscore_threshold(scorer, label_names: Sequence[str]) -> float:
     return float(f1.max())
 
 
-def verbalise_bertscore(
-    generations: Sequence[str],
-    label_names: Sequence[str],
-    model: str,
-    num_layers: int,
-    threshold: float | None,
-    device: str | None = None,
-    batch_size: int = 64,
-) -> np.ndarray:
-    """The class whose name has the highest BERTScore F1 with the generation, or NONE when even
-    the best is below `threshold` (None: bertscore_threshold, from the label names), or the
-    generation is empty. `model` is a hub id or a local directory, so it runs offline."""
+def bertscore_scorer(model: str, num_layers: int, batch_size: int = 64, device: str | None = None):
+    """bert-score's scorer for `model` (a hub id, a local directory or pkg://...: it runs
+    offline) at `num_layers`."""
     from bert_score import BERTScorer
 
     from promptworth.core.io import resolve_package_path
 
-    scorer = BERTScorer(
+    return BERTScorer(
         model_type=resolve_package_path(model),
         num_layers=num_layers,
         batch_size=batch_size,
         device=device,
         use_fast_tokenizer=True,
     )
+
+
+def verbalise_bertscore(
+    generations: Sequence[str],
+    label_names: Sequence[str],
+    scorer,
+    threshold: float | None,
+    batch_size: int = 64,
+) -> np.ndarray:
+    """The class whose name has the highest BERTScore F1 with the generation (`scorer`: from
+    bertscore_scorer), or NONE when even the best is below `threshold` (None:
+    bertscore_threshold, from the label names), or the generation is empty."""
     if threshold is None:
         threshold = bertscore_threshold(scorer, label_names)
     # bert-score 0.3.13 cannot encode an empty string under transformers 5; empty generations
