@@ -345,7 +345,7 @@ def test_a_kept_checkpoint_is_an_out_and_dvc_checkout_restores_it(repo):
             verify_checkpoint(run_dir, stage)
         line = str(err.value)
         assert f"data/runs/{cell}/lm/model.safetensors: damaged (1,000 bytes" in line
-        assert f"dvc checkout --force data/runs/{cell}" in line
+        assert f"dvc checkout --force {run_dir}" in line
         assert stage in dvc("status", stage, cwd=work)  # DVC sees the damaged out
         dvc("checkout", "--force", f"data/runs/{cell}", cwd=work)
         assert file_sha256(weights) == good
