@@ -22,14 +22,13 @@ def main() -> None:
     with atomic_path(EVAL) as out:
         out.mkdir()
         for run in runs:
-            metrics, predictions, scores = read_run(
-                load_scores(RUNS / run.name), names, params.eval
-            )
+            metrics, predictions = read_run(load_scores(RUNS / run.name), names, params.eval)
             (out / run.name).mkdir()
             write_json(out / run.name / "metrics.json", metrics)
             predictions.to_csv(out / run.name / "predictions.csv", index=False)
             print(
-                f"{run.name}: " + "; ".join(f"{r} {s['accuracy']:.3f}" for r, s in scores.items())
+                f"{run.name}: "
+                + "; ".join(f"{r} {s['accuracy']:.3f}" for r, s in metrics["readings"].items())
             )
     print(f"read: {len(runs)} runs")
 

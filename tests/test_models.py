@@ -144,8 +144,28 @@ def test_head_full_training_learns_the_synthetic_topics(tiny_model_dir, tiny_tok
     from promptworth.methods.head import train_head_full
 
     ctx = context(tiny_model_dir, tiny_tokenizer, 80, 3e-3)
-    _, result = train_head_full(run_data(tiny_tokenizer), 4, ctx)
+    model, result = train_head_full(run_data(tiny_tokenizer), 4, ctx)
     assert result.history[-1]["dev_accuracy"] >= 0.6
+
+
+def test_a_kept_head_full_checkpoint_scores_as_the_model_in_memory(
+    tiny_model_dir, tiny_tokenizer, tmp_path
+):
+    from promptworth.methods.head import (
+        full_head_logits,
+        load_full_head,
+        save_head_and_backbone,
+        train_head_full,
+    )
+
+    ctx = context(tiny_model_dir, tiny_tokenizer, 10, 3e-3)
+    model, _ = train_head_full(run_data(tiny_tokenizer), 4, ctx)
+    save_head_and_backbone(model, tmp_path)
+    texts = run_data(tiny_tokenizer).dev["head_input"]
+    in_memory, tokens = full_head_logits(model, texts, tiny_tokenizer, 8, CPU, None)
+    reloaded, _ = full_head_logits(load_full_head(tmp_path), texts, tiny_tokenizer, 8, CPU, None)
+    assert in_memory.shape == (len(texts), 4) and tokens > 0
+    np.testing.assert_array_equal(in_memory, reloaded)
 
 
 def test_gradient_checkpointing_gives_the_same_loss_and_gradients(tiny_model_dir):
@@ -229,6 +249,12 @@ def test_parameter_efficient_methods_train_only_their_adapters(
         rank_classify(model, ids, labels, 0, 1, CPU, progress=False),
         rtol=1e-4,
         atol=1e-4,
+    )
+    # scored in memory as the run stage does (LoRA folded), it gives the reloaded checkpoint's
+    # scores exactly: keeping no checkpoint changes no prediction
+    np.testing.assert_array_equal(
+        rank_classify(trainer.for_scoring(model).eval(), ids, labels, 0, 1, CPU, progress=False),
+        rank_classify(reloaded, ids, labels, 0, 1, CPU, progress=False),
     )
 
 

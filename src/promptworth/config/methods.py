@@ -187,13 +187,6 @@ class Run:
                 "size": self.size, "seed": self.seed}  # fmt: skip
 
     @property
-    def stage(self) -> str:
-        """The dvc.yaml stage that trains and scores it (run_prompt@prompt-instruct-10-0,
-        run_icl_zero@instruct)."""
-        cell = self.name if self.spec.family in ("head", "prompt") else self.name.split("-", 1)[1]
-        return f"run_{self.spec.family}@{cell}"
-
-    @property
     def spec(self) -> Method:
         return METHODS[self.method]
 

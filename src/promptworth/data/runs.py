@@ -3,7 +3,6 @@ and the scores a run stage saves for the read stage."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,17 +76,10 @@ class SavedScores:
 def load_scores(run_dir: Path) -> SavedScores:
     """data/runs/<run>/scores.csv and scores.json (FileNotFoundError naming the file if the
     run stage has not written them)."""
-    table_path, meta_path = run_dir / SCORES_CSV, run_dir / SCORES_JSON
-    for path in (table_path, meta_path):
-        if not path.is_file():
-            raise FileNotFoundError(f"expected file not found: {path} (did its run stage run?)")
-    table = pd.read_csv(table_path)
+    meta = read_json(run_dir / SCORES_JSON)
+    table = pd.read_csv(run_dir / SCORES_CSV)
     columns = [c for c in table.columns if c.startswith("score_")]
-    return SavedScores(
-        table[["row", "label"]],
-        table[columns].to_numpy(dtype="float64"),
-        json.loads(meta_path.read_text()),
-    )
+    return SavedScores(table[["row", "label"]], table[columns].to_numpy(dtype="float64"), meta)
 
 
 def load_class_names() -> tuple[str, ...]:

@@ -18,7 +18,6 @@ hundred kB, so a run can be pushed to a DVC remote or carried off a machine with
 
 from __future__ import annotations
 
-import json
 import time
 from contextlib import ExitStack
 
@@ -103,4 +102,4 @@ def write_scores(run_dir, run: Run, scores: Scores) -> None:
         "extra": scores.extra,
         "generations": scores.generations,
     }
-    (run_dir / SCORES_JSON).write_text(json.dumps(meta, indent=1) + "\n")
+    write_json(run_dir / SCORES_JSON, meta)

@@ -16,12 +16,11 @@ from pathlib import Path
 from torch import nn
 
 from promptworth.config.methods import Run
-from promptworth.config.params import check_label_words
 from promptworth.config.schema import LearningRate, Params
 from promptworth.core.hardware import select_runtime
 from promptworth.core.paths import MODEL
 from promptworth.core.records import TrainLog
-from promptworth.data.runs import load_class_names, load_run_data
+from promptworth.data.runs import load_run_data
 from promptworth.lm.modeling import RuntimeOptions, load_tokenizer, peak_memory_mib
 from promptworth.methods.registry import behaviour
 from promptworth.methods.steps import num_training_steps
@@ -80,7 +79,6 @@ def train_run(run: Run, params: Params, accelerator, log_dir: Path | None) -> Tr
     it in memory; None in the non-main processes of a multi-process run, which only help train.
     Writes only the DVCLive curves, under `log_dir` (None: a non-main process)."""
     spec, t, trainer = run.spec, params.train, behaviour(run).trainer
-    check_label_words(params, len(load_class_names()))
     is_main = accelerator.is_main_process
     runtime = select_runtime(params.gpu, t.cpu_bf16, "train.cpu_bf16")
     device, dtype = runtime.device, runtime.dtype

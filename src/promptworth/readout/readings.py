@@ -122,11 +122,9 @@ def reading_scores(
     return {r: score_predictions(labels, p, num_labels) for r, p in readings.items()}
 
 
-def read_run(
-    saved, class_names: Sequence[str], settings: EvalParams
-) -> tuple[dict, pd.DataFrame, dict[str, dict]]:
-    """One run's metrics.json, predictions.csv and per-reading scores from its saved scores
-    (data.runs.load_scores)."""
+def read_run(saved, class_names: Sequence[str], settings: EvalParams) -> tuple[dict, pd.DataFrame]:
+    """One run's metrics.json (its per-reading scores under "readings") and predictions.csv,
+    from its saved scores (data.runs.load_scores)."""
     meta = saved.meta
     generations = meta["generations"]
     readings = run_readings(
@@ -136,4 +134,4 @@ def read_run(
     scores = reading_scores(saved.rows["label"], readings, len(class_names))
     identity = {k: meta[k] for k in ("run", "method", "pattern", "size", "seed")}
     metrics = {**identity, "eval_tokens": meta["eval_tokens"], **meta["extra"], "readings": scores}
-    return metrics, predictions_table(saved.rows, readings, class_names, generations), scores
+    return metrics, predictions_table(saved.rows, readings, class_names, generations)
