@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from promptworth.config.methods import METHODS
+from promptworth.config.methods import Run
 from promptworth.config.schema import MethodParams
 from promptworth.data.prompts import apply_pattern, label_token_ids, truncate_inputs
 from promptworth.data.runs import RunData
@@ -79,7 +79,7 @@ def bench_passes(model_dir: Path, data: RunData, tokenizer) -> None:
 
 def step_times(model_dir: Path, data: RunData, tokenizer, steps: int) -> None:
     """Seconds per training step of each trained method's model, fp32 vs bf16."""
-    from promptworth.methods.registry import TRAINERS
+    from promptworth.methods.registry import behaviour
     from promptworth.methods.training import make_optimizer
 
     prompt_ids = tokenizer(data.train["prompt"].tolist(), add_special_tokens=False)["input_ids"]
@@ -91,7 +91,7 @@ def step_times(model_dir: Path, data: RunData, tokenizer, steps: int) -> None:
     for method in ("prompt", "prompt_lora", "prompt_tuning"):
         times = {}
         for name, dtype in (("fp32", None), ("bf16", BF16)):
-            model = TRAINERS[METHODS[method].trains].build(model_dir, adapters)
+            model = behaviour(Run(method)).trainer.build(model_dir, adapters)
             model.train()
             optimizer = make_optimizer(model, 1e-5, 0.0)
             loss = lm_target_loss(prompt_ids, target_ids, tokenizer.pad_token_id, CPU,

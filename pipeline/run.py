@@ -10,13 +10,13 @@ trains its shard, the main one scores and writes.
 
 import argparse
 
-from promptworth.config.methods import METHODS, Run
+from promptworth.config.methods import Run, method_names
 from promptworth.core.cli import run_stage
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--method", required=True, choices=list(METHODS))
+    parser.add_argument("--method", required=True, choices=method_names())
     parser.add_argument("--pattern", help="a name in format.patterns (not for heads)")
     parser.add_argument("--size", type=int, help="training points (not for icl_zero)")
     parser.add_argument("--seed", type=int, help="data and training seed (not for icl_zero)")

@@ -132,9 +132,9 @@ def test_head_frozen_trains_on_features_in_the_precision_it_is_tested_on(
         return torch.zeros(len(ids), backbone.config.hidden_size)
 
     monkeypatch.setattr(head, "frozen_features", recording)
-    monkeypatch.setattr(head, "load_features", lambda split: torch.zeros(0, 32))
+    monkeypatch.setattr(head, "load_features", lambda folder, split: torch.zeros(0, 32))
     ctx = replace(context(tiny_model_dir, tiny_tokenizer, 2, 1e-3), evaluate_dev=False)
     head.train_head_frozen(
-        run_data(tiny_tokenizer, 16, 4), 4, replace(ctx, features_dtype=torch.bfloat16)
+        run_data(tiny_tokenizer, 16, 4), 4, replace(ctx, features_dtype=torch.bfloat16), None
     )
     assert seen == [torch.bfloat16] and ctx.dtype is None  # training fp32, features bf16

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from promptworth.config.methods import FAMILY_AXES, method_names
 from promptworth.tooling import stage_deps
 
 ROOT = Path(__file__).parents[1]
@@ -42,10 +43,13 @@ def test_a_data_path_missing_from_dvc_yaml_is_caught(tmp_path):
 
 
 def test_plumbing_is_no_stages_dependency_and_the_model_code_is_every_trainings():
-    train = stage_deps.code_deps(ROOT / "pipeline/run.py")
+    train = stage_deps.stage_code_deps("run_head", ROOT / "pipeline/run.py")
     assert "src/promptworth/core/errors.py" not in train
     assert "src/promptworth/config/params.py" in train  # defaults and checks decide numbers
     assert "src/promptworth/methods/registry.py" in train
+    # A run stage lists its own method's module, not every method's.
+    assert train[-1] == "src/promptworth/methods/kinds/${item.method}.py"
+    assert not any(d.startswith("src/promptworth/methods/kinds/prompt") for d in train)
 
 
 def test_no_module_imports_from_a_layer_above_its_own():
@@ -60,6 +64,22 @@ def test_the_layer_check_sees_an_upward_import(tmp_path, monkeypatch):
     (tmp_path / "src/promptworth/analysis/report.py").write_text("def finite(x): return x\n")
     monkeypatch.setattr(stage_deps, "SRC", tmp_path / "src")
     assert stage_deps.upward_imports() == ["promptworth.core.bad -> promptworth.analysis.report"]
+
+
+def test_the_layer_check_sees_a_relative_upward_import(tmp_path, monkeypatch):
+    """`from ..methods import steps` in data/ climbs a layer as surely as the absolute form."""
+    for folder, name, text in (
+        ("data", "bad.py", "from ..methods import steps\n"),
+        ("data", "fine.py", "from . import sibling\nfrom .sibling import x\n"),
+        ("data", "sibling.py", "x = 1\n"),
+        ("methods", "steps.py", "y = 2\n"),
+    ):
+        (tmp_path / "src/promptworth" / folder).mkdir(parents=True, exist_ok=True)
+        (tmp_path / "src/promptworth" / folder / name).write_text(text)
+    monkeypatch.setattr(stage_deps, "SRC", tmp_path / "src")
+    assert stage_deps.upward_imports() == ["promptworth.data.bad -> promptworth.methods.steps"]
+    fine = stage_deps.imported_modules(tmp_path / "src/promptworth/data/fine.py")
+    assert fine == {"promptworth.data.sibling"}
 
 
 FIELD_TEST = re.compile(
@@ -83,6 +103,25 @@ def test_only_the_registry_branches_on_a_methods_fields(path):
         line.strip() for line in (ROOT / path).read_text().splitlines() if FIELD_TEST.search(line)
     ]
     assert hits == [], f"{path} compares method fields: {hits}"
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(
+        p.relative_to(ROOT).as_posix()
+        for folder in ("src", "pipeline")
+        for p in (ROOT / folder).rglob("*.py")
+        if "methods/kinds/" not in p.as_posix()
+    ),
+)
+def test_no_module_names_a_method_but_its_own(path):
+    """A method's name is written only in its module (and the family table, where a family is
+    named as its one method): no branch on a name, so a new method needs no edit elsewhere."""
+    names = "|".join(n for n in method_names() if n not in FAMILY_AXES)
+    quoted = re.compile(rf"[\"']({names})[\"']")
+    hits = [line.strip() for line in (ROOT / path).read_text().splitlines() if quoted.search(line)]
+    allowed = {"src/promptworth/config/methods.py"}
+    assert path in allowed or hits == [], f"{path} names a method: {hits}"
 
 
 def test_no_module_of_the_package_is_longer_than_300_lines():

@@ -1,24 +1,54 @@
-"""The method table: every method in exactly one family, and what the scripts ask of it."""
+"""The methods: one module each, found by name, every method in exactly one family."""
 
-from promptworth.config.methods import CHECKPOINTS, FAMILIES, METHODS, Run, methods_of
+import pytest
+
+from promptworth.config.methods import (
+    FAMILIES,
+    Method,
+    Run,
+    find_method,
+    kind_module,
+    method_names,
+    methods_of,
+)
+from promptworth.methods.registry import Behaviour, behaviour
 
 
 def test_every_method_belongs_to_one_family_and_every_family_has_a_method():
-    assert {m.family for m in METHODS.values()} == set(FAMILIES)
-    assert sorted(n for f in FAMILIES for n in methods_of(f)) == sorted(METHODS)
+    specs = [find_method(n) for n in method_names()]
+    assert {m.family for m in specs} == set(FAMILIES)
+    assert sorted(n for f in FAMILIES for n in methods_of(f)) == sorted(method_names())
+
+
+@pytest.mark.parametrize("name", method_names())
+def test_each_module_declares_its_method_and_behaviour(name):
+    spec = find_method(name)
+    assert isinstance(spec, Method) and spec.name == name
+    how = behaviour(Run(name))
+    assert isinstance(how, Behaviour) and how.spec is spec
+    # What trains decides whether there is a trainer and a checkpoint to keep.
+    assert (how.trainer is None) == (not spec.is_trained) == (spec.checkpoint is None)
+    if spec.is_trained:
+        assert "learning_rate" in spec.settings
 
 
 def test_what_trains_decides_how_a_run_is_saved():
-    trained = {m.trains for m in METHODS.values() if m.is_trained}
-    assert trained == set(CHECKPOINTS)
-    assert METHODS["head_frozen"].checkpoint.startswith("head.safetensors")
-    assert METHODS["prompt_lora"].checkpoint.startswith("adapter/")
-    assert METHODS["icl_few"].checkpoint is None
+    assert find_method("head_frozen").checkpoint.startswith("head.safetensors")
+    assert find_method("prompt_lora").checkpoint.startswith("adapter/")
+    assert find_method("icl_few").checkpoint is None
+
+
+def test_an_unknown_method_names_the_known_ones():
+    with pytest.raises(KeyError, match="no method 'bitfit'.*head_frozen"):
+        kind_module("bitfit")
+    with pytest.raises(KeyError, match="no method"):
+        kind_module("../prompt")
 
 
 def test_heads_read_no_pattern_and_zero_shot_reads_no_data():
-    assert not METHODS["head_full"].reads_pattern and METHODS["prompt"].reads_pattern
-    assert not METHODS["icl_zero"].uses_training_data and METHODS["icl_few"].uses_training_data
+    assert not find_method("head_full").reads_pattern and find_method("prompt").reads_pattern
+    assert not find_method("icl_zero").uses_training_data
+    assert find_method("icl_few").uses_training_data
 
 
 def test_run_names_match_the_dvc_matrix_stage_names():

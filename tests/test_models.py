@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from promptworth.config.methods import METHODS
+from promptworth.config.methods import Run
 from promptworth.config.schema import MethodParams
 from promptworth.data.prompts import apply_pattern, encode_prompt_target, truncate_inputs
 from promptworth.data.runs import RunData
@@ -117,10 +117,10 @@ def context(model_dir, tokenizer, steps, lr, seed=0, **kw) -> TrainContext:
 
 def train_prompt(tiny_model_dir, tokenizer, steps, seed=0, method="prompt", lr=3e-3, **kw):
     from promptworth.methods.prompt import train_prompt as train
-    from promptworth.methods.registry import TRAINERS
+    from promptworth.methods.registry import behaviour
 
     ctx = context(tiny_model_dir, tokenizer, steps, lr, seed, **kw)
-    build = TRAINERS[METHODS[method].trains].build
+    build = behaviour(Run(method)).trainer.build
     return train(build, run_data(tokenizer), WORDS, ADAPTERS, ctx)
 
 
@@ -207,10 +207,10 @@ def test_contextual_calibration_divides_out_the_content_free_prior():
 def test_parameter_efficient_methods_train_only_their_adapters(
     tiny_model_dir, tiny_tokenizer, tmp_path, method, lr, trainable
 ):
-    from promptworth.methods.registry import TRAINERS
+    from promptworth.methods.registry import behaviour
     from promptworth.methods.train_run import count_trainable
 
-    trainer = TRAINERS[METHODS[method].trains]
+    trainer = behaviour(Run(method)).trainer
 
     base = load_causal_lm(tiny_model_dir)
     model, result = train_prompt(tiny_model_dir, tiny_tokenizer, 40, method=method, lr=lr)

@@ -40,7 +40,7 @@ def test_repository_params_are_valid_and_are_the_real_experiment():
             "grid.prompt.methods",
             ["prompt", "bogus"],
             r"'grid.prompt.methods' has unknown value\(s\) \['bogus'\]; "
-            r"allowed: \['prompt', 'prompt_null', 'prompt_lora', 'prompt_tuning'\]",
+            r"allowed: \['prompt', 'prompt_lora', 'prompt_null', 'prompt_tuning'\]",
         ),
         ("grid.head.methods", ["prompt"], r"'grid.head.methods' has unknown value\(s\)"),
         ("eval.cpu_bf16", "yes", r"'eval.cpu_bf16' must be auto, true or false, got 'yes'"),

@@ -323,6 +323,50 @@ def test_a_threshold_change_rereads_without_retraining(repo):
         dvc("repro", cwd=work)
 
 
+def test_a_new_methods_module_changes_no_stage_and_its_params_only_its_runs(repo):
+    """CONTRIBUTING's worked example, added as a maintainer would: the module alone leaves every
+    stage unchanged in `dvc status`; with its params and grid entry, only its own new run
+    stages and the stages that read the whole grid (plan, read, report) change."""
+    from tests.test_contributing import worked_example
+
+    work, params, _ = repo
+    code, snippet = worked_example()
+    module = work / "src/promptworth/methods/kinds/prompt_norms.py"
+    module.write_text(code)
+    try:
+        assert changed_stages(work, params) == set()
+        with_it = edited(params, "grid.prompt.methods", lambda m: [*m, "prompt_norms"])
+        with_it["methods"]["prompt_norms"] = snippet["methods"]["prompt_norms"]
+        changed = changed_stages(work, with_it)
+        assert only(changed, lambda s: s.startswith("run_prompt@prompt_norms-")), changed
+        assert len(changed - {"plan", "read", "report"}) == 2 * 2  # 2 patterns x 2 sizes x 1 seed
+    finally:
+        module.unlink()
+        write_params(work, params)
+
+
+def test_features_are_computed_only_for_a_method_that_reads_them(repo):
+    """data/features/<method>/ per head method: head_frozen's features, head_full's note that it
+    reads none; without head_frozen in the grid the features stage computes nothing and no
+    head_full run changes."""
+    work, params, _ = repo
+    assert sorted(p.name for p in (work / "data/features/head_frozen").iterdir()) == [
+        "dev.safetensors", "test.safetensors",
+    ]  # fmt: skip
+    assert [p.name for p in (work / "data/features/head_full").iterdir()] == ["none.json"]
+    without = edited(params, "grid.head.methods", ["head_full"])
+    try:
+        write_params(work, without)
+        ran = stages_run(dvc("repro", "features", cwd=work))
+        assert ran == ["features"]
+        assert not (work / "data/features/head_frozen").exists()
+        changed = changed_stages(work, without)
+        assert not {s for s in changed if s.startswith("run_head@head_full")}, changed
+    finally:
+        write_params(work, params)
+        dvc("repro", cwd=work)
+
+
 def test_a_kept_checkpoint_is_an_out_and_dvc_checkout_restores_it(repo):
     """train.keep_checkpoint: the weights are saved beside the scores (so they are part of the
     run's DVC out), with checksums; cache.type reflink,copy keeps the cache's copy good when the

@@ -15,6 +15,7 @@ from promptworth.analysis.plan import (
 from promptworth.config.methods import Run
 from promptworth.config.params import load_params
 from promptworth.core.errors import SamplingError
+from promptworth.methods.registry import demonstrations
 
 PARAMS = load_params(Path(__file__).parents[1] / "params.yaml")
 CPU = Throughput("cpu", "test machine", 1e11, 2e11, 5.0)
@@ -28,12 +29,16 @@ def test_examples_drawn_keep_each_epoch_partial_batch():
 
 def test_sizes_beyond_the_pool_are_refused_by_family():
     with pytest.raises(SamplingError, match=r"grid.head.sizes: size 100000 .* pool \(5000 rows"):
-        check_sizes(PARAMS.grid, 5000, 4)
+        check_sizes(PARAMS.grid, 5000, lambda run: 4)
 
 
 def test_icl_few_sizes_must_hold_the_shots():
-    with pytest.raises(SamplingError, match=r"grid.icl_few.sizes: size 10 cannot hold .* \(32\)"):
-        check_sizes(PARAMS.grid, 10**6, 32)
+    shots = {"icl_few": 32}
+    with pytest.raises(
+        SamplingError, match=r"grid.icl_few.sizes: size 10 cannot hold the 32 .*icl_few.shots"
+    ):
+        check_sizes(PARAMS.grid, 10**6, lambda run: shots.get(run.method, 0))
+    check_sizes(PARAMS.grid, 10**6, lambda run: demonstrations(run, PARAMS))  # the real shots
 
 
 def estimate(run):

@@ -12,7 +12,7 @@ backbone only. bench/throughput.json, for another device kind, has one figure fo
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from promptworth.config.methods import FAMILY_AXES, Run
@@ -75,8 +75,9 @@ def check_dev_split(dev_rows: int, train_rows: int) -> None:
         )
 
 
-def check_sizes(grid, pool: int, icl_shots: int | None) -> None:
-    """Every size fits the pool (rows left after the dev split) and holds icl_few's shots."""
+def check_sizes(grid, pool: int, demonstrations: Callable[[Run], int]) -> None:
+    """Every size fits the pool (rows left after the dev split) and holds the demonstrations
+    its run puts before each query (`demonstrations(run)`: icl_few's shots, else 0)."""
     for family in (f for f, axes in FAMILY_AXES.items() if "sizes" in axes):
         sizes = grid.family(family).sizes
         too_big = [n for n in sizes if n > pool]
@@ -85,12 +86,12 @@ def check_sizes(grid, pool: int, icl_shots: int | None) -> None:
                 f"grid.{family}.sizes: size {max(too_big)} is larger than the training pool "
                 f"({pool} rows after removing the dev split)"
             )
-    few = grid.icl_few
-    if few.patterns and few.seeds and icl_shots and few.sizes and min(few.sizes) < icl_shots:
-        raise SamplingError(
-            f"grid.icl_few.sizes: size {min(few.sizes)} cannot hold methods.icl_few.shots "
-            f"({icl_shots}) demonstrations"
-        )
+        for run in grid.family_runs(family):
+            if run.size is not None and demonstrations(run) > run.size:
+                raise SamplingError(
+                    f"grid.{family}.sizes: size {run.size} cannot hold the "
+                    f"{demonstrations(run)} demonstrations of methods.{run.method}.shots"
+                )
 
 
 def estimate_run(
@@ -122,7 +123,10 @@ def estimate_run(
 
 
 def shared_seconds(parameters: int, tokens: float, throughput: Throughput) -> float:
-    """The features stage: one backbone pass per dev and test row."""
+    """The features stage: one backbone pass per dev and test row (0 tokens: no method in the
+    grid reads cached features, so the stage computes none)."""
+    if not tokens:
+        return 0.0
     infer_flops = throughput.for_run(reads_lm_head=False)[1]
     return 2 * parameters * tokens / infer_flops + throughput.stage_overhead_s
 
@@ -166,12 +170,11 @@ def grid_summary(grid) -> str:
             text += f" at {', '.join(map(str, f.sizes))} points x {seeds}"
         return text
 
-    parts = [axes(grid.head, " and ".join(grid.head.methods))] if grid.head.methods else []
-    if grid.prompt.methods and grid.prompt.patterns:
-        parts.append(axes(grid.prompt, " and ".join(grid.prompt.methods)))
-    for name in ("icl_zero", "icl_few"):
-        if grid.family(name).patterns and (name == "icl_zero" or grid.family(name).sizes):
-            parts.append(axes(grid.family(name), name))
+    parts = []
+    for name in FAMILY_AXES:
+        methods = list(dict.fromkeys(r.method for r in grid.family_runs(name)))
+        if methods:
+            parts.append(axes(grid.family(name), " and ".join(methods)))
     return "grid: " + "; ".join(parts)
 
 
@@ -181,3 +184,20 @@ def _duration(hours: float) -> str:
     if hours < 48:
         return f"{hours:.1f} h"
     return f"{hours / 24:.1f} days"
+
+
+def plan_record(costs: Sequence[RunCost], parameters: int, article: float, measured: dict,
+                shared: float) -> dict:  # fmt: skip
+    """data/plan.json: every run with its steps, examples, tokens and estimated seconds."""
+    return {
+        "model_parameters": parameters,
+        "mean_article_tokens": round(article, 1),
+        "throughput": measured,
+        "estimated_hours": round((sum(c.seconds for c in costs) + shared) / 3600, 2),
+        "runs": [
+            {"run": c.run.name, "steps": c.steps, "examples": c.examples,
+             "epochs": round(c.epochs, 2), "train_tokens": c.train_tokens,
+             "read_tokens": c.read_tokens, "seconds": round(c.seconds, 1)}
+            for c in costs
+        ],
+    }  # fmt: skip

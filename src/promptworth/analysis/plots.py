@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from promptworth.analysis.advantage import accuracy_levels, envelope, points_needed
-from promptworth.config.methods import METHODS, PANELS
+from promptworth.config.methods import PANELS, find_method
 from promptworth.core.io import atomic_path
 
 # Readings drawn in the family panels (every reading is in the tables).
@@ -92,9 +92,9 @@ def _size_axis(ax, sizes: pd.Series) -> None:
 def _family_panel(ax, curves: pd.DataFrame, panel: str, palette) -> None:
     import seaborn as sns
 
-    rows = curves[curves["method"].map(lambda m: METHODS[m].panel == panel)]
+    rows = curves[curves["method"].map(lambda m: find_method(m).panel == panel)]
     rows = rows[rows["reading"].isin(PLOT_READINGS)]
-    flat = rows[rows["method"].map(lambda m: not METHODS[m].uses_training_data)]
+    flat = rows[rows["method"].map(lambda m: not find_method(m).uses_training_data)]
     rows = rows[~rows.index.isin(flat.index)]
     if not rows.empty:
         sns.lineplot(data=rows, x="size", y="accuracy", hue="series", marker="o", errorbar="sd",
@@ -124,7 +124,7 @@ def plot_learning_curves(
     import seaborn as sns
 
     sns.set_theme(style="whitegrid")
-    present = {METHODS[m].panel for m in curves["method"].unique()}
+    present = {find_method(m).panel for m in curves["method"].unique()}
     families = [p for p in PANELS if p in present]
     columns = max(len(families), 1)
     fig = plt.figure(figsize=(4.2 * columns, 9))

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from promptworth.analysis.results import COST_COLUMNS
-from promptworth.config.methods import METHODS
+from promptworth.config.methods import find_method
 
 
 def format_cell(cell: dict | None) -> str:
@@ -216,7 +216,7 @@ def render_markdown(
 
 def _main_accuracy(summary: dict, method: str, size: str) -> str:
     """The method's headline reading at a size (argmax for heads, rank for the others)."""
-    cell = summary.get(f"{method}/{METHODS[method].reading}", {}).get(size)
+    cell = summary.get(f"{method}/{find_method(method).reading}", {}).get(size)
     return "" if cell is None else f"{cell['accuracy_mean']:.3f}"
 
 

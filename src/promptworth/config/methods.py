@@ -1,9 +1,18 @@
-"""The table of methods: for each, its stage family, what trains, how it is saved and read out.
+"""What a method is (its declaration), and how one is found by name: one module per method
+(a kind of training and its readout) under promptworth/methods/kinds/, named as the method.
 
-Scripts, params validation and the report ask this table instead of comparing method names; it
-and methods/registry.py (how each method trains, saves, loads and reads out) are the only modules
-that look at a method's family, what it trains or its role.
-Families are the DVC stage families of dvc.yaml; each matrix runs over only the axes its runs read:
+A method's module declares `METHOD` (a `Method`: its stage family, what trains, its reading,
+role and the settings it reads) and `behaviour()` (how it trains, is saved, loaded, scored and
+costed; methods/registry.py's `Behaviour`). `kind_module` is the one lookup by name; every
+other module asks the declaration or the behaviour and never compares method names, families,
+what trains or roles (tests/test_layout.py), so a new method is one new file plus its params.
+
+Why modules rather than a table: a run stage depends on its own method's module (dvc.yaml's
+`src/promptworth/methods/kinds/${item.method}.py`), so adding or changing a method re-runs only
+its own runs. Declarations are light to import (the heavy machinery loads inside
+`behaviour()`), so validating params.yaml against them costs a stage no start time.
+Families are the DVC stage families of dvc.yaml; each matrix runs over only the axes its runs
+read:
 
     head      run_head          method x size x seed            (no pattern)
     prompt    run_prompt        method x pattern x size x seed
@@ -16,8 +25,12 @@ turns every run's saved scores into readings.
 
 from __future__ import annotations
 
+import functools
+import importlib
+import pkgutil
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import ModuleType
 
 # The stage families and the matrix axes of each (dvc.yaml; params.yaml's grid.<family>).
 FAMILY_AXES = {
@@ -30,22 +43,33 @@ FAMILIES = tuple(FAMILY_AXES)
 PANELS = ("head", "prompt", "in-context")  # the figure's lower panels, left to right
 
 
+KINDS_PACKAGE = "promptworth.methods.kinds"  # one module per method, named as the method
+
+
 @dataclass(frozen=True)
 class Method:
-    name: str
+    """A method's declaration (its module's METHOD): what it is, not how it runs."""
+
+    name: str  # the module's name: promptworth/methods/kinds/<name>.py
     family: str  # one of FAMILIES
-    # What trains: "head" (a linear head on frozen-LM features), "head+lm" (head and every LM
-    # weight), "lm" (every LM weight, next-token loss on the label word), "lora" (low-rank
-    # adapters), "soft_prompt" (virtual-token embeddings), None (nothing: in-context learning).
+    # What trains, in a word for records and the plan: "head" (a linear head on frozen-LM
+    # features), "head+lm", "lm" (every LM weight), "lora", "soft_prompt", "norms", ...;
+    # None: nothing (in-context learning). How it trains is the module's behaviour().
     trains: str | None
     # The reading curves and advantages use: "argmax" of a head, or "rank" (label-word likelihood).
     reading: str
     # baseline: a head the prompt is compared with; prompt: a prompt-side method; control: the
     # null-verbaliser control; reference: no training data at all (a flat line in the plot).
     role: str
+    # The keys it reads under methods.<name> in params.yaml (config/readers.py reads each).
+    settings: tuple[str, ...] = ()
     # Targets are the pattern's label words ("pattern") or the method's own unrelated words
     # (methods.<name>.label_words: the null-verbaliser control).
     targets: str = "pattern"
+    # What its run stage saves under data/runs/<run>/ with train.keep_checkpoint.
+    checkpoint: str | None = None
+    # A pretrained LM and a fresh head train together, each at its own learning rate.
+    has_head_rate: bool = False
     summary: str = ""
 
     @property
@@ -61,83 +85,51 @@ class Method:
         return self.trains is not None
 
     @property
-    def settings(self) -> tuple[str, ...]:
-        """The keys it reads under methods.<name> in params.yaml."""
-        keys = ["learning_rate"] if self.is_trained else []
-        keys += ["generate"] if self.family == "prompt" else []
-        keys += ["label_words"] if self.has_own_words else []
-        keys += ["rank", "alpha", "dropout"] if self.trains == "lora" else []
-        keys += ["virtual_tokens", "init_text"] if self.trains == "soft_prompt" else []
-        keys += ["shots", "max_tokens"] if self.family == "icl_few" else []
-        return tuple(keys)
-
-    @property
     def has_own_words(self) -> bool:
         """Trains on its own target words (methods.<name>.label_words), not the pattern's."""
         return self.targets == "own"
-
-    @property
-    def has_head_rate(self) -> bool:
-        """A pretrained LM and a fresh head train together, each at its own learning rate."""
-        return self.trains == "head+lm"
 
     @property
     def panel(self) -> str:
         """Its panel in the learning-curve figure (the in-context families share one)."""
         return "in-context" if self.family in ("icl_zero", "icl_few") else self.family
 
-    @property
-    def checkpoint(self) -> str | None:
-        """What its run stage saves under data/runs/<run>/ with train.keep_checkpoint."""
-        return CHECKPOINTS[self.trains] if self.trains else None
+    def record(self) -> dict:
+        """The declaration as a run's scores.json keeps it: a change to it changes the run's
+        output, so every stage that reads the run re-runs."""
+        return {"family": self.family, "trains": self.trains, "reading": self.reading,
+                "role": self.role, "targets": self.targets}  # fmt: skip
 
 
-# How each kind of training is saved (and therefore loaded back).
-CHECKPOINTS = {
-    "head": "head.safetensors (the LM is unchanged)",
-    "head+lm": "backbone/ (HF directory) + head.safetensors",
-    "lm": "lm/ (HF directory)",
-    "lora": "adapter/ (peft LoRA weights only)",
-    "soft_prompt": "adapter/ (peft virtual-token embeddings only)",
-}
+def method_names() -> tuple[str, ...]:
+    """Every method there is: the modules of the kinds package (found without importing them)."""
+    package = importlib.import_module(KINDS_PACKAGE)
+    return tuple(sorted(m.name for m in pkgutil.iter_modules(package.__path__)))
 
-METHODS: dict[str, Method] = {
-    m.name: m
-    for m in (
-        Method(
-            "head_frozen", "head", "head", "argmax", "baseline",
-            summary="linear head on the frozen LM's last non-pad hidden state",
-        ),
-        Method(
-            "head_full", "head", "head+lm", "argmax", "baseline",
-            summary="the same head, every LM weight trains (Le Scao & Rush's baseline)",
-        ),
-        Method(
-            "prompt", "prompt", "lm", "rank", "prompt",
-            summary="the pattern, every LM weight tuned with next-token loss on the label word",
-        ),
-        Method(
-            "prompt_null", "prompt", "lm", "rank", "control", targets="own",
-            summary="prompt with unrelated target words (control: no label semantics)",
-        ),
-        Method(
-            "prompt_lora", "prompt", "lora", "rank", "prompt",
-            summary="prompt with low-rank adapters only (peft LoRA); the LM stays frozen",
-        ),
-        Method(
-            "prompt_tuning", "prompt", "soft_prompt", "rank", "prompt",
-            summary="prompt with trainable virtual-token embeddings only (Lester et al. 2021)",
-        ),
-        Method(
-            "icl_zero", "icl_zero", None, "rank", "reference",
-            summary="no training: the pattern alone, rank-classified",
-        ),
-        Method(
-            "icl_few", "icl_few", None, "rank", "prompt",
-            summary="no training: demonstrations from the run's subset, then the query",
-        ),
-    )
-}  # fmt: skip
+
+@functools.cache
+def kind_module(name: str) -> ModuleType:
+    """The module of method `name` (promptworth.methods.kinds.<name>): the one lookup by name.
+    KeyError naming the known methods when there is no such module."""
+    if not name.isidentifier() or name not in method_names():
+        raise KeyError(f"no method {name!r} (no promptworth/methods/kinds/{name}.py); "
+                       f"the methods are {list(method_names())}")  # fmt: skip
+    module = importlib.import_module(f"{KINDS_PACKAGE}.{name}")
+    declared = getattr(module, "METHOD", None)
+    if not isinstance(declared, Method) or declared.name != name:
+        raise TypeError(f"{module.__file__} must declare METHOD = Method({name!r}, ...)")
+    if declared.family not in FAMILIES:
+        raise TypeError(f"{module.__file__}: family {declared.family!r} is not one of {FAMILIES}")
+    return module
+
+
+def find_method(name: str) -> Method:
+    """Method `name`'s declaration."""
+    return kind_module(name).METHOD
+
+
+def methods_of(family: str) -> tuple[str, ...]:
+    return tuple(name for name in method_names() if find_method(name).family == family)
 
 
 def comparison_pairs(series: Sequence[str]) -> list[tuple[str, str]]:
@@ -146,23 +138,18 @@ def comparison_pairs(series: Sequence[str]) -> list[tuple[str, str]]:
     control against the prompt method that trains as it does, reading for reading."""
     present = set(series)
 
-    def role(s: str) -> str:
-        return METHODS[s.split("/")[0]].role
+    def spec(s: str) -> Method:
+        return find_method(s.split("/")[0])
 
-    baselines = sorted(s for s in present if role(s) == "baseline")
-    prompt_side = sorted(s for s in present if role(s) == "prompt")
+    baselines = sorted(s for s in present if spec(s).role == "baseline")
+    prompt_side = sorted(s for s in present if spec(s).role == "prompt")
     pairs = [(p, b) for p in prompt_side for b in baselines]
-    for control in sorted(s for s in present if role(s) == "control"):
-        method, reading = control.split("/", 1)
-        spec = METHODS[method]
-        for twin in (m for m in METHODS.values() if m.role == "prompt" and m.trains == spec.trains):
-            if f"{twin.name}/{reading}" in present:
-                pairs.append((f"{twin.name}/{reading}", control))
+    for control in sorted(s for s in present if spec(s).role == "control"):
+        reading = control.split("/", 1)[1]
+        for twin in prompt_side:
+            if twin.endswith(f"/{reading}") and spec(twin).trains == spec(control).trains:
+                pairs.append((twin, control))
     return pairs
-
-
-def methods_of(family: str) -> tuple[str, ...]:
-    return tuple(name for name, m in METHODS.items() if m.family == family)
 
 
 @dataclass(frozen=True, order=True)
@@ -188,7 +175,7 @@ class Run:
 
     @property
     def spec(self) -> Method:
-        return METHODS[self.method]
+        return find_method(self.method)
 
     @property
     def training_points(self) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from promptworth.config.methods import METHODS
+from promptworth.config.methods import method_names
 from promptworth.config.readers import (
     read_eval,
     read_grid,
@@ -35,15 +35,16 @@ def parse_params(
     fmt = read_format(root.section("format"), data)
     grid = read_grid(root.section("grid"), tuple(fmt.patterns))
     methods_section = root.section("methods")
-    unknown = sorted(set(methods_section.raw) - set(METHODS))
+    known = method_names()
+    unknown = sorted(set(methods_section.raw) - set(known))
     if unknown:
         raise methods_section._error(
-            "methods", f"'methods' has unknown method(s) {unknown}; the methods are {list(METHODS)}"
+            "methods", f"'methods' has unknown method(s) {unknown}; the methods are {list(known)}"
         )
     in_grid = {r.method for r in grid.runs()}
     methods = {
         name: read_method(methods_section, name, num_labels)
-        for name in METHODS
+        for name in known
         if name in in_grid or methods_section.has(name)
     }
     sample = root.section("sample")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from promptworth.config.methods import FAMILIES, FAMILY_AXES, METHODS, methods_of
+from promptworth.config.methods import FAMILIES, FAMILY_AXES, find_method, methods_of
 from promptworth.config.schema import (
     LEARNING_RATE_RANGE,
     VERBALISERS,
@@ -77,9 +77,9 @@ def read_train(s: Section) -> TrainParams:
 
 
 def read_method(s: Section, name: str, num_labels: int) -> MethodParams:
-    """methods.<name>: the settings that method reads (the table's `settings`), each validated;
-    unknown keys refused."""
-    spec = METHODS[name]
+    """methods.<name>: the settings that method reads (its declaration's `settings`), each
+    validated; unknown keys refused."""
+    spec = find_method(name)
     if not spec.settings and not s.has(name):
         return MethodParams()  # nothing to set: no training, no demonstrations
     m = s.section(name)

@@ -3,9 +3,10 @@ constants that bound their values. Library functions take these, never the raw f
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
-from promptworth.config.methods import FAMILIES, Run
+from promptworth.config.methods import FAMILIES, FAMILY_AXES, Run, methods_of
 
 VERBALISERS = ("exact", "rouge", "bertscore")
 # Fewer input tokens than this cannot hold a sentence: every article would be cut to a word or
@@ -106,21 +107,19 @@ class GridParams:
     def family(self, name: str) -> Family:
         return getattr(self, name)
 
+    def family_runs(self, name: str) -> list[Run]:
+        """The runs of one family, in dvc.yaml's matrix order (method x pattern x size x seed,
+        over the axes it has; a family without a method axis runs each of its methods)."""
+        f, axes = self.family(name), FAMILY_AXES[name]
+        methods = f.methods if "methods" in axes else methods_of(name)
+        patterns = f.patterns if "patterns" in axes else (None,)
+        sizes = f.sizes if "sizes" in axes else (None,)
+        seeds = f.seeds if "seeds" in axes else (None,)
+        return [Run(*cell) for cell in itertools.product(methods, patterns, sizes, seeds)]
+
     def runs(self) -> list[Run]:
         """Every run the grid asks for, family by family, in dvc.yaml's matrix order."""
-        h, p, z, f = self.head, self.prompt, self.icl_zero, self.icl_few
-        return (
-            [Run(m, None, n, s) for m in h.methods for n in h.sizes for s in h.seeds]
-            + [
-                Run(m, pat, n, s)
-                for m in p.methods
-                for pat in p.patterns
-                for n in p.sizes
-                for s in p.seeds
-            ]
-            + [Run("icl_zero", pat) for pat in z.patterns]
-            + [Run("icl_few", pat, n, s) for pat in f.patterns for n in f.sizes for s in f.seeds]
-        )
+        return [run for name in FAMILIES for run in self.family_runs(name)]
 
     @property
     def seeds(self) -> tuple[int, ...]:

@@ -9,12 +9,15 @@ each input by a slot (`{premise}`); the heads read the inputs joined by the toke
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from transformers import PreTrainedTokenizerBase
 
 from promptworth.core.errors import ParamsError
 from promptworth.core.text import template_slots
+
+if TYPE_CHECKING:  # only for annotations: a stage that formats no text loads no transformers
+    from transformers import PreTrainedTokenizerBase
 
 CONTENT_FREE = "N/A"  # contextual calibration's content-free input (Zhao et al. 2021)
 PLAIN_SEPARATOR = "\n"  # between a head's inputs when the tokenizer has no separator token

@@ -47,12 +47,18 @@ def load_test_rows(template: str | None = None, label_words: Sequence[str] = ())
     return _with_pattern(rows, template, label_words)
 
 
-def load_features(split: str):
+def features_dir(method: str) -> Path:
+    """Where the features stage writes the frozen-LM features a head method reads (a run stage
+    depends on its own method's folder, so a method that reads none never waits on them)."""
+    return FEATURES / method
+
+
+def load_features(folder: Path, split: str):
     """Frozen-LM features of the dev or test rows (a tensor), in data/splits/{split}.json
-    order."""
+    order, from `folder` (features_dir of the method)."""
     from safetensors.torch import load_file
 
-    path = FEATURES / f"{split}.safetensors"
+    path = folder / f"{split}.safetensors"
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: did the features stage run?")
     return load_file(path)["features"]

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
-from transformers import (
-    AutoModel,
-    AutoModelForCausalLM,
-    AutoTokenizer,
-    PreTrainedModel,
-    PreTrainedTokenizerBase,
-)
+
+# transformers is imported where a model or tokenizer is loaded: its model classes alone take
+# ~2.5 s to import (modeling_utils pulls in dynamo, distributed tensors, fp8 kernels), which a
+# stage that only tokenises (format: ~1.3 s for the tokenizer) or only reads a config need
+# not pay.
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from promptworth.core.errors import ModelError
 from promptworth.core.hardware import select_runtime
@@ -37,6 +38,8 @@ def load_source_model(name: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBa
     """Load a causal LM from a hub id, a local HF directory, a local .gguf file (dequantised to
     float32, so it can be trained and saved with save_pretrained) or a `pkg://` file. A source
     that is missing, not a model, or unreachable raises ModelError naming model.name."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
     try:
         resolved = resolve_package_path(name)
     except FileNotFoundError as err:
@@ -73,7 +76,7 @@ def load_source_model(name: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBa
 
 
 def _load_gguf(gguf: Path) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
-    from transformers import GgufConfig
+    from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
 
     kwargs = {"gguf_file": gguf.name}
     model = AutoModelForCausalLM.from_pretrained(
@@ -96,6 +99,8 @@ def export_model(name: str, out_dir: str | Path) -> None:
 def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
     """The tokenizer with a pad token (GPT-2 has none: reuse EOS; labels are masked with the
     attention mask, never by pad id, so a real EOS is never confused with padding)."""
+    from transformers import AutoTokenizer
+
     tokenizer = AutoTokenizer.from_pretrained(str(path))
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
@@ -131,6 +136,8 @@ def peak_memory_mib(device: torch.device) -> float:
 
 
 def load_causal_lm(path: str | Path) -> PreTrainedModel:
+    from transformers import AutoModelForCausalLM
+
     # SDPA: PyTorch's fused attention kernels (flash / memory-efficient on GPU).
     model = AutoModelForCausalLM.from_pretrained(
         str(path), dtype=torch.float32, attn_implementation="sdpa"
@@ -149,7 +156,7 @@ def last_token_states(hidden: torch.Tensor, attention_mask: torch.Tensor) -> tor
 
 def count_parameters(path: str | Path) -> int:
     """Parameters of the model in a local HF directory, counted without loading its weights."""
-    from transformers import AutoConfig
+    from transformers import AutoConfig, AutoModelForCausalLM
 
     config = AutoConfig.from_pretrained(str(path))
     with torch.device("meta"):
@@ -159,6 +166,8 @@ def count_parameters(path: str | Path) -> int:
 
 def load_backbone(path: str | Path) -> PreTrainedModel:
     """The LM without its language-model head (GPT2Model, LlamaModel, ...): hidden states."""
+    from transformers import AutoModel
+
     return AutoModel.from_pretrained(str(path), dtype=torch.float32, attn_implementation="sdpa")
 
 

@@ -1,2 +1,3 @@
-"""The methods: the registry of stage families (each trains, saves, loads, predicts and
-estimates its own cost) and one module per family, with the shared training loop."""
+"""The methods: one module per method (kinds/<name>.py: what it is and how it trains, saves,
+loads, scores and is costed), the shapes they are built from (registry), the machinery of each
+kind (head, prompt, icl), the shared training loop, and one run's stage (one_run)."""

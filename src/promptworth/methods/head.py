@@ -1,6 +1,7 @@
 """The conventional classifiers: a linear head on the LM's last non-pad hidden state, trained with
 cross-entropy on the label ids and read by argmax.
 
+Their modules (methods/kinds/head_frozen.py, head_full.py) pair these functions:
 - trains "head" (head_frozen): the LM is frozen. The run computes its training rows' features once
   (a forward pass each), the features stage has computed the dev and test rows' once for every
   run, and only the head trains. Saved: head.safetensors.
@@ -10,6 +11,7 @@ cross-entropy on the label ids and read by argmax.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -17,10 +19,17 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from promptworth.data.runs import RunData, load_features
+from promptworth.data.runs import (
+    HEAD_LOGITS,
+    RunData,
+    load_class_names,
+    load_features,
+    load_test_rows,
+)
 from promptworth.lm.batching import pad_batch, to_device
 from promptworth.lm.modeling import HeadClassifier, autocast, load_backbone, prepare_for_training
 from promptworth.methods.losses import classification_loss
+from promptworth.methods.registry import Scores
 from promptworth.methods.steps import seed_everything
 from promptworth.methods.training import TrainContext, TrainResult, train_loop
 from promptworth.readout.inference import dev_metrics, frozen_features, grow_batch_size, head_logits
@@ -32,8 +41,10 @@ def _encode(tokenizer, texts) -> list[list[int]]:
 
 
 def train_head_frozen(
-    data: RunData, num_labels: int, ctx: TrainContext
+    data: RunData, num_labels: int, ctx: TrainContext, features: Path
 ) -> tuple[nn.Module, TrainResult]:
+    """A linear head on frozen-LM features: the training rows' computed here, the dev rows'
+    read from the features stage's `features` folder."""
     backbone = load_backbone(ctx.model_dir).to(ctx.device)
     train_ids = _encode(ctx.tokenizer, data.train["head_input"])
     # In the features stage's precision (not training's): the dev and test features the head is
@@ -43,7 +54,7 @@ def train_head_frozen(
         ctx.features_dtype, progress=False,
     )  # fmt: skip
     del backbone
-    dev_x = load_features("dev")
+    dev_x = load_features(features, "dev")
     seed_everything(ctx.seed)  # before the head's random initialisation
     head = nn.Linear(train_x.shape[1], num_labels)
 
@@ -115,11 +126,15 @@ def load_linear(run_dir: Path) -> nn.Linear:
     return head
 
 
-def frozen_head_logits(head: nn.Linear, test_texts, tokenizer, batch_size: int, device, dtype):
-    """The head's logits on the features stage's test features: no token goes through the LM
-    here (the features stage computed them once for every run)."""
-    with torch.no_grad():
-        return head(load_features("test")).numpy(), 0
+def frozen_head_logits(features: Path) -> Callable:
+    """The head's logits on the features stage's test features (in `features`): no token goes
+    through the LM here (the features stage computed them once for every run)."""
+
+    def logits(head: nn.Linear, test_texts, tokenizer, batch_size: int, device, dtype):
+        with torch.no_grad():
+            return head(load_features(features, "test")).numpy(), 0
+
+    return logits
 
 
 def full_head_logits(
@@ -145,3 +160,23 @@ def load_full_head(run_dir: Path) -> HeadClassifier:
     model = HeadClassifier(load_backbone(run_dir / "backbone"), head.out_features)
     model.head = head
     return model
+
+
+def head_trainer(fit: Callable) -> Callable:
+    """A head kind's `train` (registry.Trainer): `fit(data, classes, ctx)` (train_head_frozen
+    or train_head_full)."""
+    return lambda run, params, data, ctx: fit(data, len(load_class_names()), ctx)
+
+
+def score_head(logits: Callable) -> Callable:
+    """A head kind's scorer (registry.Behaviour.score): `logits(model, texts, tokenizer, batch,
+    device, dtype)` -> (test logits, tokens) (frozen_head_logits or full_head_logits)."""
+
+    def score(run, params, model, tokenizer, device, dtype) -> Scores:
+        test = load_test_rows()
+        values, tokens = logits(
+            model, test["head_input"], tokenizer, params.eval.batch_size, device, dtype
+        )
+        return Scores(test, HEAD_LOGITS, values, None, None, None, tokens, {})
+
+    return score

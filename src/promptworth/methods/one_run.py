@@ -93,6 +93,9 @@ def write_scores(run_dir, run: Run, scores: Scores) -> None:
     table.to_csv(run_dir / SCORES_CSV, index=False)
     meta = {
         **run.identity(),
+        # The method's declaration (its module's METHOD): a change to it changes this file, so
+        # the stages that read runs by their declarations (read, report) re-run.
+        "declared": run.spec.record(),
         "scores_are": scores.scores_are,
         "label_words": list(scores.label_words) if scores.label_words is not None else None,
         "content_free": (

@@ -1,8 +1,8 @@
 """The prompt methods: next-token loss on the label word after the pattern, with the whole LM or
 only parameter-efficient additions trained; dev accuracy by rank classification.
 
-What trains (the method table's `trains`) decides the model, what is saved and how it loads;
-the registry (methods/registry.py) pairs each kind with its functions here:
+What trains decides the model, what is saved and how it loads; each method's module
+(methods/kinds/<name>.py) pairs its functions here:
 - "lm" (prompt, prompt_null): every LM weight; saved as lm/ (an HF directory).
 - "lora" (prompt_lora): peft LoRA adapters on the frozen LM; saved as adapter/, merged on load.
 - "soft_prompt" (prompt_tuning): peft virtual-token embeddings; saved as adapter/.
@@ -129,11 +129,6 @@ def load_trained_lm(run_dir: Path, base_dir: Path) -> nn.Module:
     return load_causal_lm(run_dir / "lm")
 
 
-def load_base_lm(run_dir: Path | None, base_dir: Path) -> nn.Module:
-    """The base LM itself, for the in-context methods (nothing trained)."""
-    return load_causal_lm(base_dir)
-
-
 def load_with_lora(run_dir: Path, base_dir: Path) -> nn.Module:
     """The base LM with the run's LoRA adapters folded into its weights: evaluation then runs at
     the plain LM's speed."""
@@ -157,3 +152,14 @@ def load_with_soft_prompt(run_dir: Path, base_dir: Path) -> nn.Module:
     from peft import PeftModel
 
     return PeftModel.from_pretrained(load_causal_lm(base_dir), run_dir / "adapter")
+
+
+def prompt_trainer(build: Callable[[Path, MethodParams], nn.Module]) -> Callable:
+    """A prompt kind's `train` (registry.Trainer): target-only LM loss on the run's pattern and
+    label words, with `build(model_dir, settings)` making the model that trains."""
+
+    def train(run, params, data: RunData, ctx: TrainContext) -> tuple[nn.Module, TrainResult]:
+        words = params.pattern_for(run).label_words
+        return train_prompt(build, data, words, params.methods[run.method], ctx)
+
+    return train

@@ -1,10 +1,11 @@
-"""The registry: how each method trains, is saved, loaded, read out and costed.
+"""The registry: how a method trains, is saved, loaded, scored and costed, found by name.
 
-The method table (config/methods.py) says *what* each method is: its stage family, what trains,
-its reading and role. This module says *how*, in one place: every other module asks
-`behaviour(run)` and calls what it gets, so none branches on a method's family, what it trains,
-its role or its name. A method that trains in an existing way is one new row of the table; a new
-way of training is one new `Trainer` here (CONTRIBUTING.md walks through both).
+Each method is one module, promptworth/methods/kinds/<name>.py (config/methods.py's
+`kind_module` finds it): its METHOD says *what* it is, its `behaviour()` builds the `Behaviour`
+below from the shapes this module offers (`Trainer`, `head_trainer`, `prompt_trainer`,
+`score_head`, `lm_scorer`). Every other module asks `behaviour(run)` and calls what it gets, so
+none branches on a method's family, what it trains, its role or its name. A new method is one
+new module plus its params (CONTRIBUTING.md walks through one).
 """
 
 from __future__ import annotations
@@ -12,25 +13,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from torch import nn
 
-from promptworth.config.methods import Method, Run
+from promptworth.config.methods import Method, Run, kind_module
 from promptworth.config.schema import Params
 from promptworth.core.paths import MODEL
 from promptworth.data.prompts import content_free_prompt
-from promptworth.data.runs import (
-    HEAD_LOGITS,
-    LABEL_LOG_LIKELIHOODS,
-    RunData,
-    load_class_names,
-    load_test_rows,
-)
-from promptworth.methods import head, icl, prompt
-from promptworth.methods.training import TrainContext, TrainResult
+from promptworth.data.runs import LABEL_LOG_LIKELIHOODS, RunData, load_test_rows
+from promptworth.lm.modeling import load_causal_lm
 from promptworth.readout.lm import score_lm
+
+if TYPE_CHECKING:
+    from promptworth.methods.training import TrainContext, TrainResult
 
 LABEL_TOKENS = 2.0  # label words are one to three tokens: what a target adds to a prompt
 
@@ -71,54 +69,10 @@ class Trainer:
     cached_features: bool = False
 
 
-def _head_trainer(fit) -> Callable:
-    return lambda run, params, data, ctx: fit(data, len(load_class_names()), ctx)
+# -- scoring a run on the test rows with an LM ------------------------------------------------
 
 
-def _prompt_trainer(build) -> Callable:
-    def train(run: Run, params: Params, data: RunData, ctx: TrainContext):
-        words = params.pattern_for(run).label_words
-        return prompt.train_prompt(build, data, words, params.methods[run.method], ctx)
-
-    return train
-
-
-TRAINERS: dict[str, Trainer] = {
-    "head": Trainer(
-        _head_trainer(head.train_head_frozen), head.save_head,
-        score_head=head.frozen_head_logits, cached_features=True,
-    ),
-    "head+lm": Trainer(
-        _head_trainer(head.train_head_full), head.save_head_and_backbone,
-        score_head=head.full_head_logits,
-    ),
-    "lm": Trainer(
-        _prompt_trainer(prompt.whole_lm), prompt.save_lm, prompt.load_trained_lm,
-        build=prompt.whole_lm,
-    ),
-    "lora": Trainer(
-        _prompt_trainer(prompt.lm_with_lora), prompt.save_adapter, prompt.load_with_lora,
-        build=prompt.lm_with_lora, for_scoring=prompt.fold_lora,
-    ),
-    "soft_prompt": Trainer(
-        _prompt_trainer(prompt.lm_with_soft_prompt), prompt.save_adapter,
-        prompt.load_with_soft_prompt, build=prompt.lm_with_soft_prompt,
-    ),
-}  # fmt: skip
-
-
-# -- scoring a run on the test rows, per family ----------------------------------------------
-
-
-def _score_head(run: Run, params: Params, model, tokenizer, device, dtype) -> Scores:
-    test = load_test_rows()
-    logits, tokens = TRAINERS[run.spec.trains].score_head(
-        model, test["head_input"], tokenizer, params.eval.batch_size, device, dtype
-    )
-    return Scores(test, HEAD_LOGITS, logits, None, None, None, tokens, {})
-
-
-def _plain_prompts(run: Run, params: Params, test: pd.DataFrame, tokenizer, context: int):
+def plain_prompts(run: Run, params: Params, test: pd.DataFrame, tokenizer, context: int):
     """Token ids of every test prompt and of the content-free input (contextual calibration)."""
     template = params.pattern_for(run).template
 
@@ -128,7 +82,7 @@ def _plain_prompts(run: Run, params: Params, test: pd.DataFrame, tokenizer, cont
     return encode(test["prompt"]), encode([content_free_prompt(template)])[0], {}
 
 
-def _lm_scorer(inputs: Callable) -> Callable:
+def lm_scorer(inputs: Callable = plain_prompts) -> Callable:
     """Label-word log-likelihoods (and generations) of the run's LM (the trained one, or the
     base LM for the in-context methods, `model` None) on prompts that `inputs` builds."""
 
@@ -136,7 +90,7 @@ def _lm_scorer(inputs: Callable) -> Callable:
         pattern = params.pattern_for(run)
         test = load_test_rows(pattern.template, pattern.label_words)
         if model is None:
-            model = prompt.load_base_lm(None, MODEL)
+            model = load_causal_lm(MODEL)  # the in-context methods: nothing trained
         model = model.to(device)
         prompt_ids, calibration_ids, extra = inputs(
             run, params, test, tokenizer, model.config.max_position_embeddings
@@ -152,14 +106,6 @@ def _lm_scorer(inputs: Callable) -> Callable:
         )  # fmt: skip
 
     return score
-
-
-SCORERS: dict[str, Callable] = {
-    "head": _score_head,
-    "prompt": _lm_scorer(_plain_prompts),
-    "icl_zero": _lm_scorer(_plain_prompts),
-    "icl_few": _lm_scorer(icl.few_shot_inputs),
-}
 
 
 # -- what a run costs, for the plan stage's estimate -----------------------------------------
@@ -182,7 +128,7 @@ def run_work(
     (the article and, for pattern readers, the pattern's own words)."""
     spec = run.spec
     target = LABEL_TOKENS if spec.reads_pattern else 0.0
-    trainer = TRAINERS.get(spec.trains)
+    trainer = behaviour(run).trainer
     train = read = 0.0
     if trainer is not None:
         t = params.train
@@ -202,11 +148,15 @@ def run_work(
     return Work(train, read)
 
 
+def reads_cached_features(run: Run) -> bool:
+    """The run's method trains on the features stage's frozen-LM features (head_frozen)."""
+    trainer = behaviour(run).trainer
+    return trainer is not None and trainer.cached_features
+
+
 def demonstrations(run: Run, params: Params) -> int:
     """Demonstrations before each query (icl_few's shots; 0 for every other method)."""
-    if run.spec.family != "icl_few":
-        return 0
-    return params.methods[run.method].shots or 0
+    return behaviour(run).demonstrations(params.methods.get(run.method))
 
 
 @dataclass(frozen=True)
@@ -216,6 +166,8 @@ class Behaviour:
     spec: Method
     trainer: Trainer | None
     score: Callable[..., Scores]  # (run, params, model or None, tokenizer, device, dtype)
+    # Demonstrations before each query, from the method's settings (icl_few's shots).
+    demonstrations: Callable[[object], int] = lambda settings: 0
 
     @property
     def distributes(self) -> bool:
@@ -224,4 +176,9 @@ class Behaviour:
 
 
 def behaviour(run: Run) -> Behaviour:
-    return Behaviour(run.spec, TRAINERS.get(run.spec.trains), SCORERS[run.spec.family])
+    """How `run`'s method trains and scores: its module's behaviour()."""
+    found = kind_module(run.method).behaviour()
+    if not isinstance(found, Behaviour) or found.spec is not run.spec:
+        raise TypeError(f"methods/kinds/{run.method}.py: behaviour() must return a Behaviour "
+                        "of its own METHOD")  # fmt: skip
+    return found

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
-from transformers import PreTrainedModel
 
 from promptworth.lm.batching import length_sorted_batches, pad_batch
 from promptworth.lm.modeling import HeadClassifier, autocast, last_token_states
+
+if TYPE_CHECKING:  # annotations only: loading transformers' model classes costs seconds
+    from transformers import PreTrainedModel
 
 
 def grow_batch_size(

@@ -1,8 +1,15 @@
 """The code each DVC stage depends on, computed from imports, and the layers they must respect.
 
 A stage's code deps in dvc.yaml are its script plus every promptworth module the script imports,
-directly or through other modules (imports inside functions count), minus PLUMBING: modules that
-cannot change a stage's numbers, so that fixing a message re-runs nothing. tests/test_layout.py
+directly or through other modules (imports inside functions and relative imports count), minus
+PLUMBING: modules that cannot change a stage's numbers, so that fixing a message re-runs nothing.
+A run stage (`run_<family>`) also depends on its own method's module, found by name at run time
+(config/methods.py's kind_module): dvc.yaml lists `src/promptworth/methods/kinds/${item.method}.py`
+(the family's one module where the matrix has no method axis) and what the family's modules
+import, so a new method's module re-runs no existing stage. Other stages read methods'
+declarations by name too (to validate params, to label the report) without listing their
+modules: a declaration is recorded in each run's scores.json, so changing one re-runs the runs
+and, through their outputs, every stage that reads them. tests/test_layout.py
 fails when dvc.yaml and the imports disagree; `python -m promptworth.tooling.stage_deps --fix`
 rewrites dvc.yaml's code-dep lines to match (other deps and comments are kept).
 
@@ -14,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import importlib.util
 import re
 import sys
 from pathlib import Path
@@ -51,19 +59,44 @@ def module_file(module: str) -> Path | None:
     return None
 
 
+def module_name(path: Path) -> str | None:
+    """The dotted name of a file under SRC (a package's __init__ is the package), else None."""
+    try:
+        parts = path.resolve().relative_to(SRC.resolve()).with_suffix("").parts
+    except ValueError:
+        return None
+    return ".".join(parts).removesuffix(".__init__")
+
+
+def absolute_from(path: Path, node: ast.ImportFrom) -> str | None:
+    """The module a from-import names, with a relative one (`from ..methods import steps`)
+    resolved against `path`'s own package; None if it climbs out of the source tree."""
+    if node.level == 0:
+        return node.module
+    here = module_name(path)
+    if here is None:
+        return None
+    package = here.split(".") if path.name == "__init__.py" else here.split(".")[:-1]
+    if node.level - 1 > len(package) - 1:
+        return None
+    base = package[: len(package) - (node.level - 1)]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
 def imported_modules(path: Path) -> set[str]:
-    """promptworth modules `path` imports anywhere in its body (from-imports of names resolve
-    to the module when the name is a submodule)."""
+    """promptworth modules `path` imports anywhere in its body, relative imports included
+    (from-imports of names resolve to the module when the name is a submodule)."""
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
             found |= {a.name for a in node.names if a.name.split(".")[0] == PACKAGE}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            if node.module.split(".")[0] != PACKAGE:
+        elif isinstance(node, ast.ImportFrom):
+            module = absolute_from(path, node)
+            if not module or module.split(".")[0] != PACKAGE:
                 continue
             for alias in node.names:
-                sub = f"{node.module}.{alias.name}"
-                found.add(sub if module_file(sub) else node.module)
+                sub = f"{module}.{alias.name}"
+                found.add(sub if module_file(sub) else module)
     return {m for m in found if module_file(m)}
 
 
@@ -80,19 +113,65 @@ def closure(script: Path) -> set[str]:
     return seen
 
 
-def code_deps(script: Path) -> list[str]:
-    """What dvc.yaml should list as a stage's code deps: the script, then its modules' files
-    (minus PLUMBING and docstring-only package __init__ files), relative to the repo root."""
+KINDS = "promptworth.methods.kinds"
+KIND_DEP = "src/promptworth/methods/kinds/${item.method}.py"
+
+
+def family_modules(family: str) -> tuple[list[str], set[str]]:
+    """A run family's method modules as dvc.yaml lists them (templated by the matrix's method
+    axis, else each by name) and the modules they import."""
+    from promptworth.config.methods import FAMILY_AXES, methods_of
+
+    names = methods_of(family)
+    listed = (
+        [KIND_DEP]
+        if "methods" in FAMILY_AXES[family]
+        else [kind_file(n).relative_to(ROOT).as_posix() for n in names]
+    )
+    imported: set[str] = set()
+    for name in names:
+        imported |= closure(kind_file(name))
+    return listed, imported
+
+
+def kind_file(name: str) -> Path:
+    """Method `name`'s module file, wherever the kinds package finds it."""
+    return Path(importlib.util.find_spec(f"{KINDS}.{name}").origin)
+
+
+def code_deps(script: Path, family: str | None = None) -> list[str]:
+    """What dvc.yaml should list as a stage's code deps: the script, its modules' files (minus
+    PLUMBING and docstring-only package __init__ files), and for a run family its methods'
+    modules and what they import; relative to the repo root."""
+    modules = closure(script)
+    kinds: list[str] = []
+    if family is not None:
+        kinds, imported = family_modules(family)
+        modules |= imported
     files = {
         module_file(m).relative_to(ROOT).as_posix()
-        for m in closure(script)
-        if m not in PLUMBING and module_file(m).name != "__init__.py"
+        for m in modules
+        if m not in PLUMBING
+        and module_file(m).name != "__init__.py"
+        and not m.startswith(f"{KINDS}.")
     }
-    return [script.relative_to(ROOT).as_posix(), *sorted(files)]
+    return [script.relative_to(ROOT).as_posix(), *sorted(files), *kinds]
+
+
+def stage_family(stage: str) -> str | None:
+    """The method family a `run_<family>` stage runs, else None."""
+    from promptworth.config.methods import FAMILIES
+
+    family = stage.removeprefix("run_")
+    return family if stage.startswith("run_") and family in FAMILIES else None
 
 
 def is_code(dep: str) -> bool:
     return dep.endswith(".py") and dep.startswith(("pipeline/", "src/"))
+
+
+def stage_code_deps(name: str, script: Path) -> list[str]:
+    return code_deps(script, stage_family(name))
 
 
 def stage_scripts(dvc_yaml: Path) -> dict[str, Path]:
@@ -112,7 +191,7 @@ def disagreements(dvc_yaml: Path) -> list[str]:
     lines = []
     for name, script in stage_scripts(dvc_yaml).items():
         listed = {d for d in stages[name].get("deps", []) if is_code(d)}
-        wanted = set(code_deps(script))
+        wanted = set(stage_code_deps(name, script))
         if listed != wanted:
             missing, extra = sorted(wanted - listed), sorted(listed - wanted)
             lines.append(f"{name}: missing {missing}, not imported {extra}")
@@ -170,7 +249,7 @@ def fix(dvc_yaml: Path) -> None:
         item = re.match(r"^(\s+)- (\S+)\s*$", line)
         if stage in scripts and item and is_code(item.group(2)):
             if not written:
-                out += [f"{item.group(1)}- {d}" for d in code_deps(scripts[stage])]
+                out += [f"{item.group(1)}- {d}" for d in stage_code_deps(stage, scripts[stage])]
                 written = True
             continue
         out.append(line)
@@ -186,7 +265,7 @@ def upward_imports() -> list[str]:
     """`a -> b` for every import from a lower layer into a higher one (none allowed)."""
     bad = []
     for path in sorted((SRC / PACKAGE).rglob("*.py")):
-        module = ".".join(path.relative_to(SRC).with_suffix("").parts).removesuffix(".__init__")
+        module = module_name(path)
         mine = layer(module)
         for other in imported_modules(path):
             theirs = layer(other)
