@@ -19,6 +19,7 @@ from promptworth.core.cli import run_stage
 from promptworth.core.hardware import select_runtime
 from promptworth.core.io import atomic_path, read_json, write_json
 from promptworth.core.paths import FEATURES, FORMATTED, MODEL, SPLITS
+from promptworth.data.prompts import encode_texts
 from promptworth.lm.modeling import load_backbone, load_tokenizer
 from promptworth.methods.registry import reads_cached_features
 from promptworth.readout.inference import frozen_features
@@ -35,7 +36,7 @@ def compute_features(params) -> dict:
     features = {}
     for split, source in (("dev", "train"), ("test", "test")):
         texts = table[source]["head_input"].iloc[read_json(SPLITS / f"{split}.json")]
-        ids = tokenizer(texts.tolist(), add_special_tokens=False)["input_ids"]
+        ids = encode_texts(tokenizer, texts)  # none with sample.dev_size 0
         features[split] = frozen_features(
             backbone, ids, tokenizer.pad_token_id, params.eval.batch_size, device, dtype
         ).contiguous()

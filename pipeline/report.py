@@ -7,8 +7,10 @@ reports/cost.csv (wall time and memory: measured, so never in metrics/).
 
 from pathlib import Path
 
+import pandas as pd
+
 from promptworth.analysis.plots import plot_learning_curves
-from promptworth.analysis.render import render_markdown
+from promptworth.analysis.render import describe_test_rows, render_markdown
 from promptworth.analysis.report import advantages, pattern_spread
 from promptworth.analysis.results import (
     collect_cost,
@@ -22,7 +24,7 @@ from promptworth.analysis.results import (
 from promptworth.config.params import load_params
 from promptworth.core.cli import run_stage
 from promptworth.core.io import atomic_path, write_json
-from promptworth.core.paths import COST, CURVES, EVAL, PLOT, REPORT, RUN_LOGS, RUNS, SUMMARY
+from promptworth.core.paths import COST, CURVES, EVAL, PLOT, RAW, REPORT, RUN_LOGS, RUNS, SUMMARY
 from promptworth.data.runs import load_class_names
 
 
@@ -68,8 +70,15 @@ def main() -> None:
     title = f"{Path(params.model_name).name} on {Path(params.data.source).name}{pattern}"
     plot_learning_curves(curves, PLOT, title, (prompt_side, baseline), advantage.get(headline))
     main_cost = summarise_cost(main_pattern_rows(cost, r.main_pattern))
+    first = main_runs[0].name
+    test_rows = describe_test_rows(
+        pd.read_csv(EVAL / first / "predictions.csv")["label"].tolist(),
+        pd.read_parquet(RAW / "test.parquet")["label"].tolist(),
+        load_class_names(),
+        params.sample.test_size is not None,
+    )
     text = render_markdown(
-        summary, advantage, headline, n_test, main_cost, spread, labelled_budget(curves)
+        summary, advantage, headline, n_test, main_cost, spread, labelled_budget(curves), test_rows
     )
     with atomic_path(REPORT) as tmp:
         tmp.write_text(text)

@@ -79,7 +79,7 @@ def test_every_stage_that_exists_runs_and_does_real_work(repo):
     trained = [s for s in run_stages if s.startswith(("run_head@", "run_prompt@"))]
     assert len(trained) == 8 + 16 and len(run_stages) == RUNS  # one stage per run
     assert set(listed) - set(run_stages) == {
-        "download", "model", "plan", "sample", "format", "features", "read", "report"
+        "validate", "download", "model", "plan", "sample", "format", "features", "read", "report"
     }  # fmt: skip
     runs = work / "data/runs"
     for stage in run_stages:  # small results: scores and the record, no checkpoint by default
@@ -198,15 +198,17 @@ def test_report_only_param_reruns_only_report(repo):
     work, params, _ = repo
     write_params(work, edited(params, "report.accuracy_levels", 500))
     try:
-        assert stages_run(dvc("repro", cwd=work)) == ["report"]
+        # The params file changed, so the validation runs first; its mark is the same.
+        assert stages_run(dvc("repro", cwd=work)) == ["validate", "report"]
     finally:
         write_params(work, params)
         dvc("repro", cwd=work)
 
 
 def only(changed: set[str], allowed) -> bool:
-    """Every changed stage but plan, read and report satisfies `allowed`, and some changed."""
-    runs = changed - {"plan", "read", "report"}
+    """Every changed stage but validate, plan, read and report satisfies `allowed`, and some
+    changed."""
+    runs = changed - {"validate", "plan", "read", "report"}
     return bool(runs) and all(allowed(s) for s in runs)
 
 
@@ -296,6 +298,35 @@ def test_a_bad_param_fails_in_one_line_naming_file_line_and_key(repo):
         write_params(work, params)
 
 
+def test_a_typo_anywhere_in_params_fails_before_any_stage_works(repo):
+    """In a workspace that has run, an edit no stage lists (a misspelt key, a new top-level
+    section, a pattern's stray key, a seed that is not an integer) still fails, in one line with
+    file, line and "did you mean", because the validate stage depends on the whole file; and
+    `dvc exp run -S +key` likewise."""
+    work, params, _ = repo
+    label_words = params["format"]["patterns"]["instruct"]["label_words"]
+    cases = [
+        ("model.nmae", "gpt2", r"'model.nmae'; did you mean 'model.name'\?"),
+        ("runtime.gpuu", 0, r"'runtime.gpuu'; did you mean 'runtime.gpu'\?"),
+        ("trian", {"epochs": 3}, r"unknown key 'trian'; did you mean 'train'\?"),
+        ("format.patterns.instruct.label_word", label_words,
+         r"did you mean 'format.patterns.instruct.label_words'\?"),
+        ("grid.head.seeds", [0.0, 1], r"'grid.head.seeds' must hold integers >= 0, got 0.0"),
+    ]  # fmt: skip
+    try:
+        for key, value, message in cases:
+            write_params(work, edited(params, key, value) if "." in key else {**params, key: value})
+            out = dvc("repro", cwd=work, ok=False)
+            assert re.search(rf"error: params.yaml:\d+: .*{message}", out), (key, out)
+            assert stages_run(out) == ["validate"] and "Traceback" not in out, (key, out)
+        write_params(work, params)
+        out = dvc("exp", "run", "-S", "+trian.epochs=3", cwd=work, ok=False)
+        assert re.search(r"unknown key 'trian'; did you mean 'train'\?", out), out
+    finally:
+        run(["git", "checkout", "params.yaml"], work)
+        write_params(work, params)
+
+
 def test_readme_exp_run_examples_work_as_written(repo):
     work, _, _ = repo
     # DVC writes 1e-05 into params.yaml: a YAML 1.2 float, read as one.
@@ -317,7 +348,7 @@ def test_a_threshold_change_rereads_without_retraining(repo):
     write_params(work, edited(params, "eval.rouge_threshold", 0.9))
     try:
         ran = stages_run(dvc("repro", cwd=work))
-        assert ran[0] == "read" and set(ran) <= {"read", "report"}, ran
+        assert ran[:2] == ["validate", "read"] and set(ran) <= {"validate", "read", "report"}, ran
     finally:
         write_params(work, params)
         dvc("repro", cwd=work)
@@ -339,7 +370,8 @@ def test_a_new_methods_module_changes_no_stage_and_its_params_only_its_runs(repo
         with_it["methods"]["prompt_norms"] = snippet["methods"]["prompt_norms"]
         changed = changed_stages(work, with_it)
         assert only(changed, lambda s: s.startswith("run_prompt@prompt_norms-")), changed
-        assert len(changed - {"plan", "read", "report"}) == 2 * 2  # 2 patterns x 2 sizes x 1 seed
+        new_runs = changed - {"validate", "plan", "read", "report"}
+        assert len(new_runs) == 2 * 2  # 2 patterns x 2 sizes x 1 seed
     finally:
         module.unlink()
         write_params(work, params)
@@ -358,7 +390,7 @@ def test_features_are_computed_only_for_a_method_that_reads_them(repo):
     try:
         write_params(work, without)
         ran = stages_run(dvc("repro", "features", cwd=work))
-        assert ran == ["features"]
+        assert ran == ["validate", "features"]
         assert not (work / "data/features/head_frozen").exists()
         changed = changed_stages(work, without)
         assert not {s for s in changed if s.startswith("run_head@head_full")}, changed

@@ -190,7 +190,8 @@ def test_the_download_stage_says_when_a_one_split_source_has_no_test_rows(tmp_pa
     root = class_folders(tmp_path / "bbc", {"a": 3, "b": 3})
     done = download(tmp_path, {"source": str(root), "label_names": None})
     assert done.returncode == 2
-    [line] = done.stderr.strip().splitlines()
+    line, hint = done.stderr.strip().splitlines()  # the error, then how to go back
+    assert hint.startswith("hint: ")
     assert "data.test_source: must name the test rows" in line and "data.test_carve" in line
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -89,8 +91,10 @@ def render_markdown(
     cost: pd.DataFrame | None = None,
     spread: dict | None = None,
     budget: pd.DataFrame | None = None,
+    test_rows: str = "",
 ) -> str:
-    """The human report: accuracy table (mean +- std over seeds) and the data advantages."""
+    """The human report: accuracy table (mean +- std over seeds) and the data advantages.
+    `test_rows`: describe_test_rows's sentence (how the test rows were drawn)."""
     sizes = sorted({int(s) for series in summary.values() for s in series})
     lines = [
         "# promptworth report",
@@ -100,6 +104,7 @@ def render_markdown(
         "read none); none-rate in brackets where a verbaliser left generations unmapped. Size 0:",
         "icl_zero, which uses no training data.",
         "",
+        *([test_rows, ""] if test_rows else []),
         "| method/reading | " + " | ".join(str(s) for s in sizes) + " |",
         "|---|" + "---|" * len(sizes),
     ]
@@ -224,3 +229,28 @@ def _fmt(value: float | None) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}"
+
+
+def describe_test_rows(
+    used: Sequence[int], in_file: Sequence[int], class_names: Sequence[str], drawn: bool
+) -> str:
+    """How the test rows were drawn and their class mix beside the file's, with what always
+    predicting the commonest class scores on them (the floor a zero-shot number is read
+    against). `used`, `in_file`: label ids; `drawn`: sample.test_size chose a subset."""
+
+    def mix(labels: Sequence[int]) -> str:
+        counts = [sum(1 for y in labels if y == k) for k in range(len(class_names))]
+        return "/".join(f"{c:,}" for c in counts)
+
+    floor = max(sum(1 for y in used if y == k) for k in range(len(class_names))) / len(used)
+    how = (
+        f"{len(used):,} of the test file's {len(in_file):,}, drawn class-balanced "
+        "(`sample.test_size`, as far as each class has rows)"
+        if drawn
+        else f"the whole test file, {len(in_file):,} rows"
+    )
+    return (
+        f"Test rows: {how}; per class ({'/'.join(class_names)}) {mix(used)}"
+        + (f", the file's {mix(in_file)}" if drawn else "")
+        + f". Always predicting the commonest class scores {floor:.3f} on them."
+    )

@@ -149,6 +149,9 @@ def paired_bootstrap(
         if progress:
             progress(
                 f"test-row bootstrap: {resamples:,} draws per seed, ends moved {moved:.2f} points"
+                if np.isfinite(moved)
+                else f"test-row bootstrap: {resamples:,} draws per seed; an end is undefined "
+                "(a curve does not reach the level in some draws), no interval"
             )
         if stable or resamples * 2 > MAX_RESAMPLES or not np.isfinite(moved):
             break

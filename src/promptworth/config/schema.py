@@ -123,8 +123,9 @@ class GridParams:
 
     @property
     def seeds(self) -> tuple[int, ...]:
-        """Every data seed some family uses (one nested permutation each)."""
-        return tuple(sorted({s for f in FAMILIES for s in self.family(f).seeds}))
+        """Every data seed some run uses (one nested permutation each); a family with seeds but
+        no runs (no methods or patterns) asks for none."""
+        return tuple(sorted({r.seed for r in self.runs() if r.seed is not None}))
 
     @property
     def sizes(self) -> tuple[int, ...]:

@@ -117,7 +117,8 @@ class Section:
         return tuple(values)
 
 
-# Sections whose keys are names (methods, patterns, grid families) check them where they are read.
+# Sections whose keys are names (methods, patterns, grid families) check them where they are
+# read; the sections under them (a pattern's, a method's, a family's keys) are checked here.
 NAMED_KEY_SECTIONS = ("grid", "methods", "format.patterns")
 
 
@@ -127,7 +128,7 @@ def refuse_unknown_keys(sections: list[Section]) -> None:
     import difflib
 
     for section in sections:
-        if any(section.key == k or section.key.startswith(k + ".") for k in NAMED_KEY_SECTIONS):
+        if section.key in NAMED_KEY_SECTIONS:
             continue
         for name in section.raw:
             if name in section.read:

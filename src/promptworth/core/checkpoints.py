@@ -40,15 +40,43 @@ def write_checksums(run_dir: Path) -> None:
     (run_dir / CHECKSUMS).write_text(json.dumps(table, indent=1, sort_keys=True) + "\n")
 
 
+def verify_sizes(run_dir: Path, stage: str) -> None:
+    """The cheap half of verify_checkpoint, run before every load: each listed file is present
+    with the size it was saved with (a truncated copy, the common damage, fails here in one
+    line); no hashing. A folder without checksums.json is not checked."""
+    listing = run_dir / CHECKSUMS
+    if not listing.is_file():
+        return
+    try:
+        table = json.loads(listing.read_text())
+    except ValueError:
+        raise CheckpointError(
+            f"{listing}: damaged (not valid JSON); {_restore(run_dir, stage)}"
+        ) from None
+    for name, expected in table.items():
+        path = run_dir / name
+        if not path.is_file():
+            raise CheckpointError(f"{path}: missing; {_restore(run_dir, stage)}")
+        if path.stat().st_size != expected["bytes"]:
+            raise CheckpointError(
+                f"{path}: damaged ({path.stat().st_size:,} bytes, {expected['bytes']:,} when "
+                f"saved); {_restore(run_dir, stage)}"
+            )
+
+
+def _restore(run_dir: Path, stage: str) -> str:
+    return (
+        f"restore it with `dvc checkout --force {run_dir}` (from DVC's cache), or rebuild it "
+        f"with `dvc repro -f {stage}`"
+    )
+
+
 def verify_checkpoint(run_dir: Path, stage: str) -> None:
     """Raise CheckpointError naming the first missing or damaged file of `run_dir`, with the
     commands that restore it (`stage`: the stage that wrote it, e.g. run_prompt@...).
     A folder without checksums.json (saved before they were written) is not checked."""
     listing = run_dir / CHECKSUMS
-    restore = (
-        f"restore it with `dvc checkout --force {run_dir}` (from DVC's cache), or retrain with "
-        f"`dvc repro -f {stage}`"
-    )
+    restore = _restore(run_dir, stage)
     if not run_dir.is_dir():
         raise CheckpointError(f"{run_dir}: checkpoint folder not found; {restore}")
     if not listing.is_file():

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+VALIDATED = Path("data/validated.json")  # the validate stage's constant mark: params are valid
 RAW = Path("data/raw")
 CLASSES = RAW / "classes.json"  # the task's class names, in label-id order
 MODEL = Path("data/model")

@@ -102,8 +102,9 @@ def check_data(
         "repeats an earlier training text",
         report,
     )
-    exact = int(found_in(_keys(train, inputs, str), _keys(test, inputs, str)).sum())
     overlap = found_in(train_keys, test_keys) & keep
+    # Counted among the same kept rows as `overlap` (a dropped duplicate is not counted twice).
+    exact = int((found_in(_keys(train, inputs, str), _keys(test, inputs, str)) & keep).sum())
     if overlap.any():
         report.add(
             f"{int(overlap.sum()):,} training rows repeat a test text once normalised "

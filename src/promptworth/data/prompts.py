@@ -23,6 +23,13 @@ CONTENT_FREE = "N/A"  # contextual calibration's content-free input (Zhao et al.
 PLAIN_SEPARATOR = "\n"  # between a head's inputs when the tokenizer has no separator token
 
 
+def encode_texts(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str]) -> list[list[int]]:
+    """Token ids of each text, no special tokens; no texts give none (a tokenizer refuses an
+    empty batch, which sample.dev_size 0 makes)."""
+    texts = list(texts)
+    return tokenizer(texts, add_special_tokens=False)["input_ids"] if texts else []
+
+
 def input_allowances(lengths: Sequence[int], budget: int) -> list[int]:
     """Tokens each input keeps so that together they fit `budget`, cutting the longest first:
     every input keeps min(its length, c) for the largest cap c that fits, and the tokens left

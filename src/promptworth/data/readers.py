@@ -141,6 +141,8 @@ def _read_csv(path: Path, columns: TaskColumns, bad_encoding: str = "refuse") ->
     if not records:
         raise DataError(f"{path}: is empty")
     header = [h.strip() for h in records[0]]
+    if repeated := sorted({h for h in header if header.count(h) > 1}):
+        raise DataError(f"{path}:1: the header names {repeated} more than once; name each once")
     if set(columns.all) <= set(header):
         body, body_lines = records[1:], lines[1:]
         bad = [k for k, r in enumerate(body) if len(r) != len(header)]

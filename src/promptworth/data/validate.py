@@ -48,6 +48,15 @@ def validate_table(
         raise DataError(f"{table.name}: has no rows")
     raw = df[columns.label]
     num_labels = len(class_names)
+    # A missing label (empty, or NaN as a file or pandas writes it) is named as missing, not
+    # read as a class name it is not.
+    written = raw.astype(str).str.strip()
+    missing_words = {"", "nan", "none", "null"} - {c.lower() for c in class_names}
+    missing = np.flatnonzero((raw.isna() | written.str.lower().isin(missing_words)).to_numpy())
+    if len(missing):
+        raise DataError(
+            table.rows_message(missing, f"missing label ({written.iloc[missing[0]]!r})")
+        )
     # pandas 3 reads text as its `str` dtype, pandas 2 as object: ask "numeric?" instead.
     textual = not pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw)
     if textual and not pd.to_numeric(raw, errors="coerce").notna().all():

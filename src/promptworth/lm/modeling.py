@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import torch
 from torch import nn
+
+from promptworth.core.checkpoints import CHECKSUMS, verify_checkpoint, verify_sizes, write_checksums
+from promptworth.core.errors import ModelError
+from promptworth.core.hardware import select_runtime
+from promptworth.core.io import resolve_package_path
 
 # transformers is imported where a model or tokenizer is loaded: its model classes alone take
 # ~2.5 s to import (modeling_utils pulls in dynamo, distributed tensors, fp8 kernels), which a
@@ -16,9 +22,7 @@ from torch import nn
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from promptworth.core.errors import ModelError
-from promptworth.core.hardware import select_runtime
-from promptworth.core.io import resolve_package_path
+T = TypeVar("T")
 
 
 def pick_device(
@@ -48,7 +52,13 @@ def load_source_model(name: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBa
     if resolved.endswith(".gguf"):
         if not path.is_file():
             raise ModelError(f"model.name: GGUF file not found: {path}")
-        return _load_gguf(path)
+        try:
+            return _load_gguf(path)
+        except Exception as err:  # a truncated file fails deep in the GGUF reader
+            raise ModelError(
+                f"model.name: {path} could not be read as a GGUF model (damaged or truncated?): "
+                f"{_first_line(err)}"
+            ) from err
     if path.is_file():
         raise ModelError(
             f"model.name: {name} is a file, not a model: give the folder that holds its "
@@ -66,13 +76,40 @@ def load_source_model(name: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBa
         model = AutoModelForCausalLM.from_pretrained(resolved, dtype=torch.float32)
         tokenizer = AutoTokenizer.from_pretrained(resolved)
     except OSError as err:  # transformers' word for not found, unreachable, or no weights
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         where = "its folder" if path.is_dir() else "the Hugging Face hub or its cache (offline?)"
         raise ModelError(
-            f"model.name: {name!r} could not be loaded from {where}: {first}; give a local "
-            "model folder, a .gguf file or a pkg:// file"
+            f"model.name: {name!r} could not be loaded from {where}: {_first_line(err)}; give a "
+            "local model folder, a .gguf file or a pkg:// file"
         ) from None
+    except Exception as err:  # safetensors' header errors, a truncated JSON: a damaged folder
+        raise ModelError(
+            f"model.name: {name!r} could not be loaded (a damaged or truncated file in it?): "
+            f"{_first_line(err)}"
+        ) from err
     return model, tokenizer
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return f"{type(err).__name__}: {text.splitlines()[0]}" if text else type(err).__name__
+
+
+def load_local(load: Callable[[], T], path: str | Path, stage: str = "model") -> T:
+    """`load()` of a folder the pipeline wrote (data/model, a kept checkpoint), checked first
+    against its checksums.json's sizes; a load that still fails is checked file by file, so
+    a damaged file is named in one line with the command that restores it (`stage` wrote it)."""
+    folder = Path(path)
+    verify_sizes(folder, stage)
+    try:
+        return load()
+    except Exception as err:
+        verify_checkpoint(folder, stage)  # raises CheckpointError naming the damaged file
+        if (folder / CHECKSUMS).is_file():
+            raise  # every file is as saved: not damage, a bug to see whole
+        raise ModelError(
+            f"{folder}: could not be loaded ({_first_line(err)}); if a file in it is damaged, "
+            f"restore it with `dvc checkout --force {folder}` or `dvc repro -f {stage}`"
+        ) from err
 
 
 def _load_gguf(gguf: Path) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
@@ -94,6 +131,7 @@ def export_model(name: str, out_dir: str | Path) -> None:
     model, tokenizer = load_source_model(name)
     model.save_pretrained(out_dir)
     tokenizer.save_pretrained(out_dir)
+    write_checksums(Path(out_dir))  # every later load checks the files against these
 
 
 def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
@@ -101,7 +139,7 @@ def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
     attention mask, never by pad id, so a real EOS is never confused with padding)."""
     from transformers import AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(str(path))
+    tokenizer = load_local(lambda: AutoTokenizer.from_pretrained(str(path)), path)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     return tokenizer
@@ -139,8 +177,11 @@ def load_causal_lm(path: str | Path) -> PreTrainedModel:
     from transformers import AutoModelForCausalLM
 
     # SDPA: PyTorch's fused attention kernels (flash / memory-efficient on GPU).
-    model = AutoModelForCausalLM.from_pretrained(
-        str(path), dtype=torch.float32, attn_implementation="sdpa"
+    model = load_local(
+        lambda: AutoModelForCausalLM.from_pretrained(
+            str(path), dtype=torch.float32, attn_implementation="sdpa"
+        ),
+        path,
     )
     if model.config.pad_token_id is None:
         model.config.pad_token_id = model.config.eos_token_id
@@ -158,7 +199,7 @@ def count_parameters(path: str | Path) -> int:
     """Parameters of the model in a local HF directory, counted without loading its weights."""
     from transformers import AutoConfig, AutoModelForCausalLM
 
-    config = AutoConfig.from_pretrained(str(path))
+    config = load_local(lambda: AutoConfig.from_pretrained(str(path)), path)
     with torch.device("meta"):
         model = AutoModelForCausalLM.from_config(config)
     return sum(p.numel() for p in model.parameters())
@@ -168,7 +209,12 @@ def load_backbone(path: str | Path) -> PreTrainedModel:
     """The LM without its language-model head (GPT2Model, LlamaModel, ...): hidden states."""
     from transformers import AutoModel
 
-    return AutoModel.from_pretrained(str(path), dtype=torch.float32, attn_implementation="sdpa")
+    return load_local(
+        lambda: AutoModel.from_pretrained(
+            str(path), dtype=torch.float32, attn_implementation="sdpa"
+        ),
+        path,
+    )
 
 
 class HeadClassifier(nn.Module):

@@ -19,6 +19,7 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from promptworth.data.prompts import encode_texts
 from promptworth.data.runs import (
     HEAD_LOGITS,
     RunData,
@@ -35,18 +36,13 @@ from promptworth.methods.training import TrainContext, TrainResult, train_loop
 from promptworth.readout.inference import dev_metrics, frozen_features, grow_batch_size, head_logits
 
 
-def _encode(tokenizer, texts) -> list[list[int]]:
-    texts = list(texts)  # none when sample.dev_size is 0 (a tokenizer refuses an empty batch)
-    return tokenizer(texts, add_special_tokens=False)["input_ids"] if texts else []
-
-
 def train_head_frozen(
     data: RunData, num_labels: int, ctx: TrainContext, features: Path
 ) -> tuple[nn.Module, TrainResult]:
     """A linear head on frozen-LM features: the training rows' computed here, the dev rows'
     read from the features stage's `features` folder."""
     backbone = load_backbone(ctx.model_dir).to(ctx.device)
-    train_ids = _encode(ctx.tokenizer, data.train["head_input"])
+    train_ids = encode_texts(ctx.tokenizer, data.train["head_input"])
     # In the features stage's precision (not training's): the dev and test features the head is
     # chosen and scored on were computed in it.
     train_x = frozen_features(
@@ -78,8 +74,8 @@ def train_head_full(
     model = HeadClassifier(load_backbone(ctx.model_dir), num_labels).to(ctx.device)
     prepare_for_training(model.backbone, ctx.options)
     pad, device, dtype = ctx.tokenizer.pad_token_id, ctx.device, ctx.dtype
-    train_ids = _encode(ctx.tokenizer, data.train["head_input"])
-    dev_ids = _encode(ctx.tokenizer, data.dev["head_input"])
+    train_ids = encode_texts(ctx.tokenizer, data.train["head_input"])
+    dev_ids = encode_texts(ctx.tokenizer, data.dev["head_input"])
 
     def logits(module: nn.Module, batch: list[int]) -> torch.Tensor:
         ids, mask = pad_batch([train_ids[i] for i in batch], pad)
@@ -143,7 +139,7 @@ def full_head_logits(
     """Logits of the trained backbone and head on the test rows, and the tokens that went
     through the LM for them."""
     model = model.to(device)
-    ids = _encode(tokenizer, test_texts)
+    ids = encode_texts(tokenizer, test_texts)
     pad = tokenizer.pad_token_id
     longest = sorted(ids, key=len, reverse=True)
     batch_size = grow_batch_size(

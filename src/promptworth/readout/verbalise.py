@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -78,6 +79,37 @@ def bertscore_scorer(model: str, num_layers: int, batch_size: int = 64, device: 
         device=device,
         use_fast_tokenizer=True,
     )
+
+
+def bertscore_model_problem(model: str) -> str | None:
+    """Why bert-score could not load `model` here, or None: a pkg:// file or a local folder
+    must exist with a config.json; a hub id must be in the local cache when the hub is offline
+    (HF_HUB_OFFLINE), else it is fetched at the read stage. Checked before any run trains."""
+    import os
+
+    from promptworth.core.io import resolve_package_path
+
+    try:
+        resolved = resolve_package_path(model)
+    except FileNotFoundError as err:
+        return str(err)
+    path = Path(resolved).expanduser()
+    looks_local = resolved.startswith((".", "/", "~")) or resolved.count("/") > 1 or path.exists()
+    if looks_local:
+        if not path.is_dir():
+            return f"no such model folder: {path}"
+        if not (path / "config.json").is_file():
+            return f"{path} has no config.json: not a Hugging Face model folder"
+        return None
+    if os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0"):
+        from huggingface_hub import try_to_load_from_cache
+
+        if not isinstance(try_to_load_from_cache(resolved, "config.json"), str):
+            return (
+                f"{resolved!r} is not in the local Hugging Face cache and the hub is offline "
+                "(HF_HUB_OFFLINE); give a local folder or a pkg:// model"
+            )
+    return None
 
 
 def verbalise_bertscore(
