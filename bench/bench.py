@@ -175,6 +175,22 @@ def bench_padding(model, prompts, targets, device, dtype, steps: int, batch: int
         )
 
 
+def bench_target_logits(model, prompts, targets, device, dtype, steps: int, batch: int) -> None:
+    """Seconds per prompt training step: the LM head at every position vs only at the positions
+    that predict a target token (what lm_target_loss does; the same loss and gradient)."""
+    seconds = {}
+    for every in (True, False):
+        loss = lm_target_loss(
+            prompts, targets, 0, device, lambda: autocast(device, dtype), every_position=every
+        )
+        run = lambda f=loss, n=steps: train_loop(  # noqa: E731
+            model, f, len(prompts), TrainSettings(n, batch, 1e-5, 0.0, 0.0), 0, progress=False
+        )
+        timed(lambda r=run: r(n=2), device)  # warm-up
+        seconds[every] = timed(run, device) / steps
+    report("prompt step: LM head at target positions vs everywhere", seconds[True], seconds[False])
+
+
 def bench_noop_repro(repo: Path) -> None:
     """Seconds for `dvc repro` when nothing changed (the cost of checking every stage)."""
     status = subprocess.run(
@@ -204,6 +220,11 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=30, help="training steps per padding mode")
     parser.add_argument("--repo", type=Path, default=None, help="time a no-op dvc repro here")
     parser.add_argument("--compile", action="store_true", help="torch.compile the model first")
+    parser.add_argument(
+        "--only",
+        choices=["frozen_head", "readings", "padding", "target_logits"],
+        help="run one comparison (default: all)",
+    )
     args = parser.parse_args()
 
     device, dtype = pick_device()
@@ -220,9 +241,19 @@ def main() -> None:
         f"({sum(p.numel() for p in model.parameters()) / 1e6:.1f}M params), "
         f"{args.examples} examples of {args.min_len}-{args.max_len} tokens, batch {args.batch}"
     )
-    bench_frozen_head(model, prompts, device, dtype, epochs=5, batch=args.batch)
-    bench_readings(model, prompts, labels, device, dtype, args.batch)
-    bench_padding(model, prompts, targets, device, dtype, args.steps, args.batch)
+    comparisons = {
+        "frozen_head": lambda: bench_frozen_head(model, prompts, device, dtype, 5, args.batch),
+        "readings": lambda: bench_readings(model, prompts, labels, device, dtype, args.batch),
+        "padding": lambda: bench_padding(
+            model, prompts, targets, device, dtype, args.steps, args.batch
+        ),
+        "target_logits": lambda: bench_target_logits(
+            model, prompts, targets, device, dtype, args.steps, args.batch
+        ),
+    }
+    for name, compare in comparisons.items():
+        if args.only in (None, name):
+            compare()
     if args.repo is not None:
         bench_noop_repro(args.repo)
 

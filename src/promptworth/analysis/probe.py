@@ -29,8 +29,12 @@ from promptworth.core.io import write_json
 from promptworth.lm.batching import length_sorted_batches, pad_batch
 from promptworth.lm.modeling import HeadClassifier, autocast, load_causal_lm
 
-TRAIN_STEPS = 3  # timed training steps (after one untimed warm-up step)
-INFER_PASSES = 3  # timed no-grad passes (after one untimed warm-up pass)
+TRAIN_STEPS = 3  # timed training steps at most (after one untimed warm-up step)
+INFER_PASSES = 3  # timed no-grad passes at most (after one untimed warm-up pass)
+# The probe's budget: each of its four kinds of work stops timing (after at least one timed step)
+# once it has used a quarter of this, so a slow or loaded machine costs ~a minute, not several.
+PROBE_BUDGET_S = 60.0
+LABEL_TOKENS = 2  # label tokens the LM step's loss reads per row (label words: 1-3 tokens)
 # Positions whose logits a scoring pass keeps: a label's tokens and the one before them
 # (rank_classify keeps the longest label's tokens + 1; label words are one to three tokens).
 SCORED_POSITIONS = 3
@@ -44,7 +48,7 @@ class ProbeResult:
     head shows a higher figure; real tokens only, so the padding of random batches is paid as in
     training) and the seconds a stage spends before its first step (imports, loading the model)."""
 
-    train_flops: float  # LM step: next-token loss, LM head at every position (the prompt)
+    train_flops: float  # LM step: next-token loss, LM head at the label positions (the prompt)
     head_train_flops: float  # classifier step: backbone and a linear head (head_full)
     infer_flops: float  # LM scoring pass: LM head at the last positions only (rank, generation)
     backbone_infer_flops: float  # backbone pass: no LM head (features, head scoring)
@@ -73,7 +77,7 @@ def probe_key(model_dir: Path, runtime_line: str, batch_size: int, eval_batch_si
         "tokens_per_row": round(tokens_per_row / 8) * 8,
         "train_bf16": train_bf16,
         "infer_bf16": infer_bf16,
-        "version": 2,  # 2: four kinds of work measured, not two
+        "version": 3,  # 3: the LM step with the head at label positions only; 2: four kinds
     }
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -89,8 +93,20 @@ def read_cached(cache_dir: Path, key: str) -> ProbeResult | None:
 
 
 def _lm_loss(model, ids, mask):
-    """Next-token loss with logits at every position, as the prompt's loss computes them."""
-    return model(input_ids=ids, attention_mask=mask, labels=ids.masked_fill(mask == 0, -100)).loss
+    """Next-token loss as the prompt's loss computes it (methods/losses.py): the LM head only
+    at the positions that predict a row's label tokens (its last LABEL_TOKENS tokens here)."""
+    lengths = mask.sum(dim=1).tolist()
+    keep = sorted({n - 1 - k for n in lengths for k in range(1, LABEL_TOKENS + 1)})
+    width = ids.shape[1]
+    logits = model(
+        input_ids=ids,
+        attention_mask=mask,
+        logits_to_keep=torch.tensor(keep, device=ids.device) - width,
+    ).logits
+    targets = ids[:, [k + 1 for k in keep]].masked_fill(mask[:, [k + 1 for k in keep]] == 0, -100)
+    return torch.nn.functional.cross_entropy(
+        logits.float().reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-100
+    )
 
 
 def _head_loss(classifier, ids, mask):
@@ -99,11 +115,19 @@ def _head_loss(classifier, ids, mask):
     return torch.nn.functional.cross_entropy(logits, torch.zeros_like(logits[:, 0]).long())
 
 
+def _within_budget(times: list[float]) -> bool:
+    """Keep timing: fewer than two passes so far (a warm-up and one timed), or this kind's
+    share of PROBE_BUDGET_S not yet used."""
+    return len(times) < 2 or sum(times) < PROBE_BUDGET_S / 4
+
+
 def _train_step_seconds(model, loss_fn, batches, pad_id, device, dtype) -> list[float]:
-    times = []
+    times: list[float] = []
     model.train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-6)
     for ids_list in batches:
+        if not _within_budget(times):
+            break
         ids, mask = pad_batch(ids_list, pad_id)
         ids, mask = ids.to(device), mask.to(device)
         start = time.perf_counter()
@@ -120,9 +144,11 @@ def _train_step_seconds(model, loss_fn, batches, pad_id, device, dtype) -> list[
 
 @torch.no_grad()
 def _infer_pass_seconds(model, forward, batches, pad_id, device, dtype) -> list[float]:
-    times = []
+    times: list[float] = []
     model.eval()
     for ids_list in batches:
+        if not _within_budget(times):
+            break
         ids, mask = pad_batch(ids_list, pad_id, side="left")
         ids, mask = ids.to(device), mask.to(device)
         start = time.perf_counter()
@@ -145,9 +171,10 @@ def measure_throughput(
     infer_dtype: torch.dtype | None,
     startup_before_s: float = 0.0,
 ) -> ProbeResult:
-    """Time TRAIN_STEPS training steps of each kind (random batches of `batch_size` rows, as
+    """Time up to TRAIN_STEPS training steps of each kind (random batches of `batch_size` rows, as
     training draws them) and INFER_PASSES no-grad passes of each kind (length-sorted batches of
-    `eval_batch_size` rows, as scoring makes them), each after a warm-up; `rows` are real token
+    `eval_batch_size` rows, as scoring makes them), each after a warm-up and within its share of
+    PROBE_BUDGET_S; `rows` are real token
     ids at the grid's length. `startup_before_s`: seconds the process spent before this call
     (imports)."""
     began = time.perf_counter()
@@ -167,23 +194,29 @@ def measure_throughput(
     classifier = HeadClassifier(model.base_model, PROBE_CLASSES).to(device)
     train = partial(_train_step_seconds, batches=train_batches, pad_id=pad_id, device=device,
                     dtype=train_dtype)  # fmt: skip
-    lm_s, head_s = sum(train(model, _lm_loss)[1:]), sum(train(classifier, _head_loss)[1:])
     infer = partial(_infer_pass_seconds, batches=infer_batches, pad_id=pad_id, device=device,
                     dtype=infer_dtype)  # fmt: skip
-    scoring_s = sum(infer(model, partial(_scoring_pass, model))[1:])
-    backbone_s = sum(infer(classifier, classifier.features)[1:])
-    trained = sum(len(r) for b in train_batches[1:] for r in b)
-    read = sum(len(r) for b in infer_batches[1:] for r in b)
+
+    def rate(times: list[float], batches, per_token: int) -> tuple[float, float]:
+        """(FLOP/s, mean seconds) of the timed passes (all but the warm-up), on their tokens."""
+        timed = times[1:]
+        tokens = sum(len(r) for b in batches[1 : 1 + len(timed)] for r in b)
+        return per_token * parameters * tokens / sum(timed), sum(timed) / len(timed)
+
+    lm, lm_step = rate(train(model, _lm_loss), train_batches, 6)
+    head, head_step = rate(train(classifier, _head_loss), train_batches, 6)
+    scoring, scoring_pass = rate(infer(model, partial(_scoring_pass, model)), infer_batches, 2)
+    backbone, backbone_pass = rate(infer(classifier, classifier.features), infer_batches, 2)
     return ProbeResult(
-        train_flops=6 * parameters * trained / lm_s,
-        head_train_flops=6 * parameters * trained / head_s,
-        infer_flops=2 * parameters * read / scoring_s,
-        backbone_infer_flops=2 * parameters * read / backbone_s,
+        train_flops=lm,
+        head_train_flops=head,
+        infer_flops=scoring,
+        backbone_infer_flops=backbone,
         startup_s=round(startup, 2),
-        train_step_s=round(lm_s / TRAIN_STEPS, 3),
-        head_step_s=round(head_s / TRAIN_STEPS, 3),
-        infer_pass_s=round(scoring_s / INFER_PASSES, 3),
-        backbone_pass_s=round(backbone_s / INFER_PASSES, 3),
+        train_step_s=round(lm_step, 3),
+        head_step_s=round(head_step, 3),
+        infer_pass_s=round(scoring_pass, 3),
+        backbone_pass_s=round(backbone_pass, 3),
         tokens_per_row=round(sum(len(r) for r in rows) / len(rows), 1),
         probe_s=round(time.perf_counter() - began, 1),
     )

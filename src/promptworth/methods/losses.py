@@ -28,24 +28,36 @@ def lm_target_loss(
     device: torch.device,
     autocast_ctx: Callable,
     pad_to: int | None = None,
+    every_position: bool = False,
 ) -> LossFn:
     """Next-token cross-entropy on the target tokens only (the prompt method's loss). `pad_to`
-    pads every batch to a fixed length instead of its own longest (for the benchmark)."""
+    pads every batch to a fixed length instead of its own longest (for the benchmark).
+
+    The LM head (hidden x vocabulary per position: a fifth of SmolLM2's step, most of Gemma-3's
+    with its 262k words) runs only at the positions that predict a target token in some row of
+    the batch (`logits_to_keep` with those positions, counted from the end so prompt tuning's
+    prepended virtual tokens do not shift them); the loss is the same sum over the same
+    tokens. `every_position` computes the head everywhere, as before (the benchmark's naive
+    form)."""
 
     def loss(model: nn.Module, batch: list[int]) -> torch.Tensor:
-        ids, mask, labels = lm_batch(
-            [prompt_ids[i] for i in batch], [target_ids[i] for i in batch], pad_id, pad_to
-        )
+        prompts, targets = [prompt_ids[i] for i in batch], [target_ids[i] for i in batch]
+        ids, mask, labels = lm_batch(prompts, targets, pad_id, pad_to)
+        width = ids.shape[1]
+        if every_position:
+            keep = list(range(width - 1))  # position t predicts token t + 1; the last, nothing
+        else:
+            pairs = zip(prompts, targets, strict=True)
+            keep = sorted({len(p) - 1 + k for p, t in pairs for k in range(len(t))})
         with autocast_ctx():
             logits = model(
-                input_ids=to_device(ids, device), attention_mask=to_device(mask, device)
+                input_ids=to_device(ids, device),
+                attention_mask=to_device(mask, device),
+                logits_to_keep=to_device(torch.tensor(keep) - width, device),
             ).logits
-        # Prompt tuning prepends virtual tokens to the output too: keep the batch's own positions.
-        logits = logits[:, -ids.shape[1] :]
-        # Position t predicts token t+1: shift, then average over the target tokens.
         return nn.functional.cross_entropy(
-            logits[:, :-1].float().reshape(-1, logits.shape[-1]),
-            to_device(labels[:, 1:].reshape(-1), device),
+            logits.float().reshape(-1, logits.shape[-1]),
+            to_device(labels[:, [k + 1 for k in keep]].reshape(-1), device),
             ignore_index=-100,
         )
 
