@@ -23,7 +23,7 @@ from promptworth.analysis.results import (
 )
 from promptworth.config.params import load_params
 from promptworth.core.cli import run_stage
-from promptworth.core.io import atomic_path, write_json
+from promptworth.core.io import atomic_path, read_json, write_json
 from promptworth.core.paths import COST, CURVES, EVAL, PLOT, RAW, REPORT, RUN_LOGS, RUNS, SUMMARY
 from promptworth.data.runs import load_class_names
 
@@ -31,7 +31,10 @@ from promptworth.data.runs import load_class_names
 def main() -> None:
     params = load_params()
     r = params.report
-    runs = params.grid.runs()
+    # Runs of the grid the read stage found no scores for (a slice another machine has not
+    # pushed yet): reported as missing, every number from the runs present.
+    missing = read_json(EVAL / "missing.json")
+    runs = [run for run in params.grid.runs() if run.name not in missing]
     every_pattern = collect_runs(EVAL, runs, RUNS, r.pilot_dev_rows)
     curves = main_pattern_rows(every_pattern, r.main_pattern)
     summary = summarise(curves)
@@ -63,6 +66,7 @@ def main() -> None:
             "data_advantage": advantage,
             "headline": {"comparison": headline, **(advantage.get(headline) or {})},
             "pattern_spread": spread,
+            **({"missing_runs": missing} if missing else {}),
         },
     )
     n_test = int(curves["n"].iloc[0])
@@ -78,11 +82,14 @@ def main() -> None:
         params.sample.test_size is not None,
     )
     text = render_markdown(
-        summary, advantage, headline, n_test, main_cost, spread, labelled_budget(curves), test_rows
-    )
+        summary, advantage, headline, n_test, main_cost, spread, labelled_budget(curves), test_rows,
+        missing, cost["machine"].value_counts().to_dict(),
+    )  # fmt: skip
     with atomic_path(REPORT) as tmp:
         tmp.write_text(text)
     print(f"report: {len(curves)} run readings; headline {headline}: {advantage.get(headline)}")
+    if missing:
+        print(f"report: {len(missing)} runs of the grid missing here: {', '.join(missing)}")
 
 
 if __name__ == "__main__":

@@ -92,9 +92,12 @@ def render_markdown(
     spread: dict | None = None,
     budget: pd.DataFrame | None = None,
     test_rows: str = "",
+    missing: Sequence[str] = (),
+    machines: dict[str, int] | None = None,
 ) -> str:
     """The human report: accuracy table (mean +- std over seeds) and the data advantages.
-    `test_rows`: describe_test_rows's sentence (how the test rows were drawn)."""
+    `test_rows`: describe_test_rows's sentence (how the test rows were drawn); `missing`: runs
+    of the grid with no scores here; `machines`: runs per machine they ran on."""
     sizes = sorted({int(s) for series in summary.values() for s in series})
     lines = [
         "# promptworth report",
@@ -105,6 +108,7 @@ def render_markdown(
         "icl_zero, which uses no training data.",
         "",
         *([test_rows, ""] if test_rows else []),
+        *([missing_sentence(missing), ""] if missing else []),
         "| method/reading | " + " | ".join(str(s) for s in sizes) + " |",
         "|---|" + "---|" * len(sizes),
     ]
@@ -205,6 +209,11 @@ def render_markdown(
             "metrics/). head_frozen's LM tokens for its dev and test rows are spent once, by the",
             "features stage.",
             "",
+            *(
+                ["Ran on: " + "; ".join(f"{m}, {n} runs" for m, n in sorted(machines.items())), ""]
+                if machines
+                else []
+            ),
             "| method | pattern | size | accuracy | trainable params | steps | kept step "
             "| epochs (kept) | train tokens | eval tokens | train s | train peak MiB | eval s "
             "| eval peak MiB |",
@@ -253,4 +262,14 @@ def describe_test_rows(
         f"Test rows: {how}; per class ({'/'.join(class_names)}) {mix(used)}"
         + (f", the file's {mix(in_file)}" if drawn else "")
         + f". Always predicting the commonest class scores {floor:.3f} on them."
+    )
+
+
+def missing_sentence(missing: Sequence[str]) -> str:
+    """The report's warning for runs of the grid with no scores here."""
+    shown = ", ".join(missing[:8]) + (", ..." if len(missing) > 8 else "")
+    return (
+        f"**Missing: {len(missing)} runs of the grid have no scores here** (a slice not run here "
+        f'or not pulled yet: docs/pipeline.md, "Several machines"): {shown}. Every number '
+        "below is from the runs present."
     )

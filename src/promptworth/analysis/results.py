@@ -108,9 +108,17 @@ def collect_cost(runs: Iterable[Run], runs_dir: Path, eval_dir: Path, run_logs: 
                 "train_peak_memory_mib": measured.get("train_peak_memory_mib"),
                 "eval_seconds": measured.get("eval_seconds"),
                 "eval_peak_memory_mib": measured.get("peak_memory_mib"),
+                "machine": machine_of(measured),
             }
         )
-    return pd.DataFrame(rows, columns=["method", "pattern", "size", "seed", *COST_COLUMNS])
+    columns = ["method", "pattern", "size", "seed", *COST_COLUMNS, "machine"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def machine_of(measured: dict) -> str:
+    """A run's machine as its cost.json names it (runs from before provenance: the device)."""
+    machine = measured.get("machine") or measured.get("device") or "unknown"
+    return f"{machine} (torch {measured['torch']})" if measured.get("torch") else machine
 
 
 def main_pattern_rows(curves: pd.DataFrame, main_pattern: str | None) -> pd.DataFrame:

@@ -42,6 +42,13 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine() or "unknown CPU"
 
 
+def machine_name(device: torch.device) -> str:
+    """What a run ran on, for its cost record: the card's name, or the CPU's and its threads."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"{cpu_name()}, {torch.get_num_threads()} threads"
+
+
 def available_memory_gib() -> float | None:
     """Memory the kernel says is available to a new allocation (Linux), in GiB."""
     meminfo = Path("/proc/meminfo")

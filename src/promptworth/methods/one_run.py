@@ -22,12 +22,13 @@ import time
 from contextlib import ExitStack
 
 import pandas as pd
+import torch
 
 from promptworth.config.methods import Run
 from promptworth.config.params import check_label_words
 from promptworth.config.schema import Params
 from promptworth.core.checkpoints import write_checksums
-from promptworth.core.hardware import select_runtime
+from promptworth.core.hardware import machine_name, precision_word, select_runtime
 from promptworth.core.io import atomic_path, write_json
 from promptworth.core.paths import MODEL, RUN_LOGS, RUNS
 from promptworth.core.records import write_cost
@@ -71,6 +72,7 @@ def run_one(run: Run, params: Params, accelerator) -> None:
                 "train_seconds": trained.seconds,
                 "train_peak_memory_mib": trained.peak_memory_mib,
                 "processes": trained.processes,
+                "train_precision": trained.precision,
             }
             if trained is not None
             else {}
@@ -81,6 +83,10 @@ def run_one(run: Run, params: Params, accelerator) -> None:
             eval_seconds=eval_seconds,
             peak_memory_mib=peak_memory_mib(runtime.device),
             device=str(runtime.device),
+            # Provenance: a grid split over machines gathers runs from each (docs/pipeline.md).
+            machine=machine_name(runtime.device),
+            scoring_precision=precision_word(runtime.dtype is not None),
+            torch=torch.__version__,
         )
     print(f"{run.name}: scored {len(scores.test)} test rows in {eval_seconds:.1f}s")
 

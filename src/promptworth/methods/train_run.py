@@ -17,7 +17,7 @@ from torch import nn
 
 from promptworth.config.methods import Run
 from promptworth.config.schema import LearningRate, Params
-from promptworth.core.hardware import select_runtime
+from promptworth.core.hardware import precision_word, select_runtime
 from promptworth.core.paths import MODEL
 from promptworth.core.records import TrainLog
 from promptworth.data.runs import load_run_data
@@ -72,6 +72,7 @@ class TrainedRun:
     peak_memory_mib: float
     device: str
     processes: int
+    precision: str  # of training: "bf16" (autocast) or "fp32"
 
 
 def train_run(run: Run, params: Params, accelerator, log_dir: Path | None) -> TrainedRun | None:
@@ -151,8 +152,9 @@ def train_run(run: Run, params: Params, accelerator, log_dir: Path | None) -> Tr
         + (f" (best of {len(rates)} on dev)" if len(rates) > 1 else "")
     )
     return TrainedRun(
-        model, record, seconds, peak_memory_mib(device), str(device), accelerator.num_processes
-    )
+        model, record, seconds, peak_memory_mib(device), str(device), accelerator.num_processes,
+        precision_word(dtype is not None),
+    )  # fmt: skip
 
 
 def describe_rate(rate: LearningRate) -> str:

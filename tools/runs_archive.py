@@ -1,0 +1,136 @@
+"""Carry a slice's runs off a machine that cannot reach the DVC remote, as one small archive.
+
+    python tools/runs_archive.py pack slice.tar.gz            # on the offline machine, after
+                                                              # `dvc repro` of its slice
+    python tools/runs_archive.py unpack slice.tar.gz          # on a connected clone, then
+    dvc push --run-cache                                      # share it (or `dvc repro` there)
+
+`pack` takes from this workspace's DVC cache every run-cache entry of a run stage (one whose
+outputs are all under data/runs/ and data/logs/runs/) and the cached files those outputs are:
+scores, train records, logs; no checkpoint unless train.keep_checkpoint kept one, and no model,
+data or features (the gathering machine makes or pulls those itself). It refuses to write an
+archive over --max-mb (a kept checkpoint is hundreds of MB). `unpack` merges them into this
+workspace's cache: `dvc repro` then restores those runs without training them, exactly as after
+`dvc pull --run-cache` (docs/pipeline.md, "Several machines").
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import yaml
+
+RUN_OUTPUTS = ("data/runs/", "data/logs/runs/")
+
+
+def cache_dir(repo: Path) -> Path:
+    """This workspace's DVC cache directory (`dvc cache dir`)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "dvc", "cache", "dir"], cwd=repo, capture_output=True, text=True
+    )
+    return Path(done.stdout.strip()) if done.returncode == 0 else repo / ".dvc/cache"
+
+
+def object_path(cache: Path, md5: str) -> Path:
+    """Where DVC 3 keeps an object (a file's, or a directory's listing: md5 ending in .dir)."""
+    return cache / "files" / "md5" / md5[:2] / md5[2:]
+
+
+def run_entries(cache: Path) -> list[tuple[Path, dict]]:
+    """Run-cache entries of run stages: every output under data/runs/ or data/logs/runs/."""
+    found = []
+    for path in sorted((cache / "runs").glob("*/*/*")):
+        entry = yaml.safe_load(path.read_text()) or {}
+        outs = entry.get("outs") or []
+        if outs and all(o["path"].startswith(RUN_OUTPUTS) for o in outs):
+            found.append((path, entry))
+    return found
+
+
+def objects_of(cache: Path, entry: dict) -> list[Path]:
+    """The cached objects an entry's outputs need: each file, each directory's listing and its
+    files."""
+    objects = []
+    for out in entry["outs"]:
+        top = object_path(cache, out["md5"])
+        objects.append(top)
+        if out["md5"].endswith(".dir"):
+            objects += [object_path(cache, f["md5"]) for f in json.loads(top.read_text())]
+    return objects
+
+
+def pack(repo: Path, archive: Path, max_mb: float) -> None:
+    cache = cache_dir(repo)
+    entries = run_entries(cache)
+    if not entries:
+        sys.exit(f"error: no run-cache entry of a run stage in {cache}: run `dvc repro` first")
+    files = {p for p, _ in entries}
+    for _, entry in entries:
+        files.update(objects_of(cache, entry))
+    missing = sorted(str(p) for p in files if not p.is_file())
+    if missing:
+        sys.exit(f"error: {len(missing)} cached files are missing (first: {missing[0]}); "
+                 "run `dvc repro` again to rebuild them")  # fmt: skip
+    size_mb = sum(p.stat().st_size for p in files) / 2**20
+    if size_mb > max_mb:
+        biggest = max(files, key=lambda p: p.stat().st_size)
+        sys.exit(f"error: the runs take {size_mb:.1f} MB, over --max-mb {max_mb:g} (largest: "
+                 f"{biggest}, {biggest.stat().st_size / 2**20:.1f} MB: a kept checkpoint? set "
+                 "train.keep_checkpoint false, or raise --max-mb)")  # fmt: skip
+    tmp = archive.with_name(archive.name + ".tmp")
+    with tarfile.open(tmp, "w:gz") as tar:
+        for path in sorted(files):
+            tar.add(path, arcname=path.relative_to(cache).as_posix())
+        manifest = json.dumps({"runs": len(entries), "files": len(files)}).encode()
+        info = tarfile.TarInfo("promptworth-runs.json")
+        info.size = len(manifest)
+        tar.addfile(info, io.BytesIO(manifest))
+    tmp.replace(archive)  # whole or not at all
+    print(f"packed {len(entries)} run-cache entries and {len(files) - len(entries)} cached files "
+          f"({size_mb:.1f} MB before compression, {archive.stat().st_size / 2**20:.1f} MB) into "
+          f"{archive}")  # fmt: skip
+
+
+def unpack(repo: Path, archive: Path) -> None:
+    cache = cache_dir(repo)
+    with tarfile.open(archive, "r:gz") as tar:
+        members = [m for m in tar.getmembers() if m.name != "promptworth-runs.json"]
+        bad = [
+            m.name
+            for m in members
+            if not m.isfile() or not m.name.startswith(("runs/", "files/"))
+            or ".." in Path(m.name).parts
+        ]  # fmt: skip
+        if bad:
+            sys.exit(f"error: {archive} is not a runs archive (unexpected member {bad[0]!r})")
+        tar.extractall(cache, members=members, filter="data")
+    runs = sum(m.name.startswith("runs/") for m in members)
+    print(
+        f"unpacked {runs} run-cache entries into {cache}; `dvc push --run-cache` shares them, "
+        "`dvc repro` here restores those runs without training"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("action", choices=["pack", "unpack"])
+    parser.add_argument("archive", type=Path)
+    parser.add_argument("--repo", type=Path, default=Path("."), help="the workspace (default .)")
+    parser.add_argument("--max-mb", type=float, default=50.0, help="refuse a larger archive")
+    args = parser.parse_args()
+    if args.action == "pack":
+        pack(args.repo.resolve(), args.archive.resolve(), args.max_mb)
+    else:
+        unpack(args.repo.resolve(), args.archive.resolve())
+
+
+if __name__ == "__main__":
+    main()
