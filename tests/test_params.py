@@ -112,6 +112,8 @@ def test_repository_params_are_valid_and_are_the_real_experiment():
         ("methods.icl_few.shots", 0, r"'methods.icl_few.shots' must be an integer >= 1"),
         ("train.early_stopping.patience", 0, r"'train.early_stopping.patience' must be an int"),
         ("train.max_steps", 0, r"'train.max_steps' must be an integer >= 1"),
+        ("train.length_buckets", [0, 64], r"'train.length_buckets' must hold integers >= 1"),
+        ("train.precision", "fp16", r"'train.precision' must be one of"),
         ("sample.test_size", 0, r"'sample.test_size' must be an integer >= 1"),
         ("data.checks.test_overlap", "ignore", r"'data.checks.test_overlap' must be one of"),
         ("eval.verbalisers", ["exact", "bleu"], r"'eval.verbalisers' has unknown value"),

@@ -73,7 +73,19 @@ def read_train(s: Section) -> TrainParams:
         cpu_bf16=s.bool_or_auto("cpu_bf16"),
         # Optional: params files written before it existed (the published answers') kept none.
         keep_checkpoint=s.bool_("keep_checkpoint") if s.has("keep_checkpoint") else False,
+        length_buckets=_length_buckets(s),
+        precision=s.one_of("precision", PRECISIONS) if s.has("precision") else "mixed",
     )
+
+
+PRECISIONS = ("mixed", "bf16")
+
+
+def _length_buckets(s: Section) -> tuple[int, ...] | None:
+    """train.length_buckets: null, or padded lengths >= 1 (optional: older params files)."""
+    if not s.has("length_buckets") or s._get("length_buckets") is None:
+        return None
+    return tuple(sorted(set(s.ints("length_buckets", 1))))
 
 
 def read_method(s: Section, name: str, num_labels: int) -> MethodParams:

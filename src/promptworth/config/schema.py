@@ -156,6 +156,8 @@ class TrainParams:
     num_processes: int
     cpu_bf16: bool | str  # auto | true | false: bf16 autocast on a CPU (hardware.choose_cpu_bf16)
     keep_checkpoint: bool = False  # save the trained weights beside the run's scores
+    length_buckets: tuple[int, ...] | None = None  # fixed padded lengths (GPU: static shapes)
+    precision: str = "mixed"  # mixed: fp32 weights and autocast; bf16: bf16 weights (CUDA)
 
 
 @dataclass(frozen=True)

@@ -149,18 +149,24 @@ def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
 class RuntimeOptions:
     """Speed and memory switches that do not change what is computed (up to float rounding)."""
 
-    compile: bool = False  # torch.compile the forward pass (dynamic shapes: batches vary)
+    compile: bool = False  # torch.compile the forward pass (dynamic shapes, unless buckets)
     gradient_checkpointing: bool = False  # recompute activations in backward: less memory
+    # Pad each LM training batch to the smallest of these lengths that holds it: a few fixed
+    # shapes, so a compiled step can use static shapes (None: each batch its own longest).
+    length_buckets: tuple[int, ...] | None = None
+    bf16_weights: bool = False  # train.precision bf16: weights in bf16 (CUDA), not only autocast
 
 
 def prepare_for_training(model: PreTrainedModel, options: RuntimeOptions) -> PreTrainedModel:
     if options.gradient_checkpointing:
         model.gradient_checkpointing_enable()
         model.config.use_cache = False  # a KV cache is useless in training and breaks recompute
+    if options.bf16_weights:
+        model.to(torch.bfloat16)
     if options.compile:
         # Compile the bound forward, not the module, so state_dict keys (and checkpoints) stay
-        # the same as without compilation.
-        model.forward = torch.compile(model.forward, dynamic=True)
+        # the same as without compilation; static shapes where the batches are bucketed.
+        model.forward = torch.compile(model.forward, dynamic=options.length_buckets is None)
     return model
 
 

@@ -29,6 +29,7 @@ def lm_target_loss(
     autocast_ctx: Callable,
     pad_to: int | None = None,
     every_position: bool = False,
+    length_buckets: Sequence[int] | None = None,
 ) -> LossFn:
     """Next-token cross-entropy on the target tokens only (the prompt method's loss). `pad_to`
     pads every batch to a fixed length instead of its own longest (for the benchmark).
@@ -38,11 +39,14 @@ def lm_target_loss(
     the batch (`logits_to_keep` with those positions, counted from the end so prompt tuning's
     prepended virtual tokens do not shift them); the loss is the same sum over the same
     tokens. `every_position` computes the head everywhere, as before (the benchmark's naive
-    form)."""
+    form). `length_buckets`: pad each batch to the smallest bucket that holds it (a batch longer
+    than every bucket keeps its own length), so a compiled step sees a few fixed shapes."""
 
     def loss(model: nn.Module, batch: list[int]) -> torch.Tensor:
         prompts, targets = [prompt_ids[i] for i in batch], [target_ids[i] for i in batch]
-        ids, mask, labels = lm_batch(prompts, targets, pad_id, pad_to)
+        longest = max(len(p) + len(t) for p, t in zip(prompts, targets, strict=True))
+        width = pad_to or bucket_length(longest, length_buckets)
+        ids, mask, labels = lm_batch(prompts, targets, pad_id, width)
         width = ids.shape[1]
         if every_position:
             keep = list(range(width - 1))  # position t predicts token t + 1; the last, nothing
@@ -62,6 +66,12 @@ def lm_target_loss(
         )
 
     return loss
+
+
+def bucket_length(longest: int, buckets: Sequence[int] | None) -> int | None:
+    """The smallest bucket that holds `longest` tokens; None (pad to the batch's own longest)
+    without buckets or when every bucket is shorter."""
+    return next((b for b in sorted(buckets or ()) if b >= longest), None)
 
 
 def classification_loss(

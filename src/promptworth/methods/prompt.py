@@ -100,7 +100,10 @@ def train_prompt(
         )
         return dev_metrics(scores, data.dev["label"])
 
-    loss = lm_target_loss(prompt_ids, target_ids, pad, device, lambda: autocast(device, dtype))
+    loss = lm_target_loss(
+        prompt_ids, target_ids, pad, device, lambda: autocast(device, dtype),
+        length_buckets=ctx.options.length_buckets,
+    )  # fmt: skip
     result = train_loop(
         model,
         loss,

@@ -17,6 +17,7 @@ from torch import nn
 
 from promptworth.config.methods import Run
 from promptworth.config.schema import LearningRate, Params
+from promptworth.core.errors import ParamsError
 from promptworth.core.hardware import precision_word, select_runtime
 from promptworth.core.paths import MODEL
 from promptworth.core.records import TrainLog
@@ -87,6 +88,11 @@ def train_run(run: Run, params: Params, accelerator, log_dir: Path | None) -> Tr
         runtime.announce()
     if accelerator.num_processes > 1:
         device = accelerator.device
+    if t.precision == "bf16" and device.type != "cuda":
+        raise ParamsError(
+            f"params.yaml: 'train.precision' is bf16 (bf16 weights), which is for CUDA training; "
+            f"this run trains on {device.type}: use mixed (train.cpu_bf16 sets CPU autocast)"
+        )
     features_dtype = select_runtime(params.gpu, params.eval.cpu_bf16, "eval.cpu_bf16").dtype
     pattern = params.pattern_for(run) if spec.reads_pattern else None
     data = load_run_data(
@@ -116,7 +122,9 @@ def train_run(run: Run, params: Params, accelerator, log_dir: Path | None) -> Tr
             device=device,
             dtype=dtype,
             eval_batch_size=t.eval_batch_size,
-            options=RuntimeOptions(t.compile, t.gradient_checkpointing),
+            options=RuntimeOptions(
+                t.compile, t.gradient_checkpointing, t.length_buckets, t.precision == "bf16"
+            ),
             log=log,
             accelerator=accelerator,
             evaluate_dev=dev_rows_used(params, len(rates), len(data.dev)) > 0,
