@@ -50,6 +50,9 @@ def main() -> None:
         rows,
         {headline},
         progress=lambda line: print(f"report: {line}", flush=True),
+        # The training pool the sizes are drawn from: what a capped comparison can run next.
+        pool=len(pd.read_parquet(RAW / "train.parquet", columns=["label"]))
+        - params.sample.dev_size,
     )
     if headline not in advantage:
         print(f"report: headline {headline!r} not computed: the grid does not run both methods")

@@ -124,12 +124,17 @@ grid_args() {
 }
 
 published_learning_rates() {
-  # The learning rates the pilot chose on dev rows (presets/pilot_cpu.sh, reports/pilot.md), for
-  # every preset whose runs are slices of the published one (sets RATE_ARGS).
+  # The learning rates the pilot chose on AG News dev rows (presets/pilot_cpu.sh,
+  # reports/pilot.md), for every preset whose runs are slices of the published one (sets
+  # RATE_ARGS). `published_learning_rates borrowed`: another task reusing them, whose own dev rows
+  # no pilot read, so its labelled budget adds no pilot rows (the AG News pilot's 500 rows are
+  # AG News rows).
   RATE_ARGS=(
     -S "methods.head_frozen.learning_rate=1.0e-2"
     -S "methods.head_full.learning_rate={backbone: 2.0e-5, head: 1.0e-2}"
     -S "methods.prompt.learning_rate=2.0e-5"
-    -S "report.pilot_dev_rows=500"
   )
+  if [[ "${1:-}" != borrowed ]]; then
+    RATE_ARGS+=(-S "report.pilot_dev_rows=500")
+  fi
 }

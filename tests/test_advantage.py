@@ -11,6 +11,7 @@ from promptworth.analysis.advantage import (
     data_advantage,
     envelope,
     leave_one_run_out,
+    percentile_interval,
     points_needed,
 )
 from promptworth.analysis.render import advantage_text
@@ -98,7 +99,30 @@ def test_bootstrap_interval_collapses_when_runs_agree_and_is_reproducible():
     assert same["low"] == pytest.approx(100.0) and same["high"] == pytest.approx(100.0)
     first = bootstrap_interval(P, H, 101, resamples=200, seed=3)
     assert first == bootstrap_interval(P, H, 101, resamples=200, seed=3)
-    assert first["low"] < first["high"] and first["resamples"] == 200
+    # Two runs a method: 2**2 x 2**2 = 16 equally likely draws, every one enumerated.
+    assert first["low"] < first["high"] and first["resamples"] == 16
+    assert first["method"] == "exact" and first == bootstrap_interval(P, H, 101, 200, seed=99)
+
+
+def test_the_exact_runs_bootstrap_is_the_percentile_of_every_equally_likely_draw():
+    import itertools
+
+    three_p = pd.concat([P, runs([10, 100], [0.55, 0.75], seed=2)])
+    three_h = pd.concat([H, runs([10, 100], [0.45, 0.65], seed=2)])
+    exact = bootstrap_interval(three_p, three_h, 101, resamples=10, seed=0)
+    assert exact["method"] == "exact" and exact["resamples"] == 27 * 27
+    by_hand = [
+        data_advantage(three_p[three_p["seed"].isin(p)], three_h[three_h["seed"].isin(h)], 101)
+        for p in itertools.product([0, 1, 2], repeat=3)
+        for h in itertools.product([0, 1, 2], repeat=3)
+    ]
+    assert (exact["low"], exact["high"]) == pytest.approx(percentile_interval(by_hand, 0.95))
+    sampled = bootstrap_interval(
+        pd.concat([three_p, runs([10, 100], [0.5, 0.8], seed=3)]),
+        pd.concat([three_h, runs([10, 100], [0.5, 0.6], seed=3)]),
+        101, resamples=300, seed=0,
+    )  # fmt: skip
+    assert sampled["method"] == "random" and sampled["resamples"] == 300  # 4**4 x 4**4 > 10,000
 
 
 def test_a_prompt_above_the_head_everywhere_gives_a_lower_bound():
@@ -154,3 +178,18 @@ def test_one_run_per_method_gives_no_error_bar_rather_than_a_zero_width_one():
     res = {"advantage": 26.8, "loo_std": None, "bootstrap": {"low": None}, "runs": [1, 1]}
     text = advantage_text(res)
     assert text == "26.8 points (one run of a method: no error bar; more seeds give one)"
+
+
+def test_what_to_run_next_never_exceeds_the_pool():
+    from promptworth.analysis.advantage import next_step_text, truncation
+
+    head = runs([10, 100, 200], [0.5, 0.6, 0.7])
+    prompt = runs([10, 100, 200], [0.6, 0.75, 0.8])
+    assert truncation(prompt, head, 101)["next_size"] == 500  # the 1-2-5 ladder
+    capped = truncation(prompt, head, 101, pool=330)
+    assert capped["next_size"] == 330 and capped["next_is_pool"]
+    assert next_step_text(capped) == "the whole pool (330 points) is the largest size left to try"
+    spent = truncation(prompt, head, 101, pool=200)
+    assert spent["next_size"] is None
+    assert "already had the whole training pool (200 points)" in next_step_text(spent)
+    assert next_step_text(truncation(prompt, head, 101)) == "500 points would decide it"

@@ -189,3 +189,25 @@ def test_every_offline_task_preset_resolves_to_valid_params(preset, tmp_path, lo
 def test_the_gemma_preset_refuses_to_run_without_the_pilots_rates(tmp_path, local_data):
     done = run_preset(ROOT / "presets/offline/ag_news_gemma3.sh", tmp_path, **local_data)
     assert done.returncode == 1 and "FROZEN_RATE is not set: run the dev-row pilot" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "preset, pilot_rows",
+    [("offline/bbc_news.sh", None), ("offline/trec10.sh", None), ("quick_cpu.sh", 500)],
+)
+def test_only_the_task_the_pilot_read_counts_its_dev_rows(preset, pilot_rows, tmp_path):
+    """BBC News and TREC-10 reuse AG News' rates: no pilot read their dev rows, so their
+    labelled budget adds none (the AG News pilot's 500 rows are AG News rows)."""
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT / "presets", repo / "presets")
+    (repo / "params.yaml").write_text(yaml.safe_dump(DEFAULTS))
+    data = tiny.write_dataset(tmp_path / "ag_news")
+    done = run_preset(
+        repo / "presets" / preset, tmp_path, PROMPTWORTH_SKIP_HUB_CHECK="1",
+        AG_NEWS_TRAIN=str(data[0]), AG_NEWS_TEST=str(data[1]),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    args = (tmp_path / "args.txt").read_text().splitlines()
+    settings = dict(s.split("=", 1) for s in settings_of(args) if "=" in s)
+    expected = None if pilot_rows is None else str(pilot_rows)
+    assert settings.get("report.pilot_dev_rows") == expected

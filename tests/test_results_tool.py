@@ -128,4 +128,6 @@ def test_the_advantage_across_models_reads_only_the_shared_sizes(tmp_path):
     # next size would decide; with 500 it passes the prompt and nothing is capped by the baseline.
     assert cut["truncation"]["capped_by"] == "baseline" and cut["truncation"]["next_size"] == 500
     assert (whole["truncation"] or {}).get("capped_by") != "baseline"
-    assert cut["bootstrap"]["resamples"] == 50 and cut["bootstrap_rows"] is None
+    # Three seeds a side: the runs bootstrap enumerates all 27 x 27 equally likely draws.
+    assert cut["bootstrap"]["resamples"] == 729 and cut["bootstrap"]["method"] == "exact"
+    assert cut["bootstrap_rows"] is None

@@ -66,6 +66,11 @@ def data_advantage(
     return float(np.mean(points_needed(hs, ha, grid) - points_needed(ps, pa, grid)))
 
 
+# Enumerate the runs bootstrap's draws instead of sampling them up to this many (3 seeds a
+# method: 27 x 27 = 729; 4 and 4: 65,536 would be sampled).
+EXACT_DRAWS = 10_000
+
+
 def _runs(frame: pd.DataFrame) -> list:
     return sorted(frame["seed"].unique().tolist())
 
@@ -107,35 +112,54 @@ def bootstrap_interval(
     """Percentile bootstrap over runs: draw each method's runs with replacement (as many as it
     has), recompute the advantage, take the central `confidence` interval of the defined draws.
     A method with a single run gives no interval (NaN, resamples 0): resampling one run only
-    redraws it, and a zero-width interval would claim a certainty one run cannot give."""
-    rng = np.random.default_rng(seed)
+    redraws it, and a zero-width interval would claim a certainty one run cannot give.
+
+    When the equally likely draws are few (n_p**n_p x n_h**n_h <= EXACT_DRAWS: 729 for 3 seeds
+    each), every one is enumerated instead of sampling (`method` "exact", `resamples` the number
+    of draws): the interval is then the bootstrap's own, with no Monte Carlo error and no seed."""
     p_seeds, h_seeds = _runs(prompt_runs), _runs(head_runs)
     if min(len(p_seeds), len(h_seeds)) < 2:
         nan = float("nan")
         return {"low": nan, "high": nan, "confidence": confidence, "resamples": 0,
-                "undefined_resamples": 0}  # fmt: skip
-    draws = []
-    for _ in range(resamples):
-        p_pick = set(rng.choice(p_seeds, size=len(p_seeds)).tolist())
-        h_pick = set(rng.choice(h_seeds, size=len(h_seeds)).tolist())
-        # The envelope takes the best run per size: a run drawn twice counts once.
-        draws.append(
-            data_advantage(
-                prompt_runs[prompt_runs["seed"].isin(p_pick)],
-                head_runs[head_runs["seed"].isin(h_pick)],
+                "undefined_resamples": 0, "method": "none"}  # fmt: skip
+    exact = len(p_seeds) ** len(p_seeds) * len(h_seeds) ** len(h_seeds) <= EXACT_DRAWS
+    if exact:
+        picks = itertools.product(
+            itertools.product(p_seeds, repeat=len(p_seeds)),
+            itertools.product(h_seeds, repeat=len(h_seeds)),
+        )
+    else:
+        rng = np.random.default_rng(seed)
+        picks = (
+            (rng.choice(p_seeds, size=len(p_seeds)).tolist(),
+             rng.choice(h_seeds, size=len(h_seeds)).tolist())
+            for _ in range(resamples)
+        )  # fmt: skip
+    cache: dict = {}
+
+    def advantage_of(p_pick, h_pick) -> float:
+        # The envelope takes the best run per size: a run drawn twice counts once, so a draw is
+        # its set of runs (computed once per set).
+        key = (frozenset(p_pick), frozenset(h_pick))
+        if key not in cache:
+            cache[key] = data_advantage(
+                prompt_runs[prompt_runs["seed"].isin(key[0])],
+                head_runs[head_runs["seed"].isin(key[1])],
                 levels,
                 log_space,
             )
-        )
-    values = np.array(draws)
+        return cache[key]
+
+    values = np.array([advantage_of(p, h) for p, h in picks])
     defined = values[np.isfinite(values)]
     low, high = percentile_interval(values, confidence)
     return {
         "low": float(low),
         "high": float(high),
         "confidence": confidence,
-        "resamples": resamples,
+        "resamples": int(len(values)),
         "undefined_resamples": int(len(values) - len(defined)),
+        "method": "exact" if exact else "random",
     }
 
 
@@ -177,7 +201,9 @@ def next_size(largest: float) -> int:
     return int(next(c for c in candidates if c > largest))
 
 
-def truncation(prompt_runs: pd.DataFrame, head_runs: pd.DataFrame, levels: int) -> dict | None:
+def truncation(
+    prompt_runs: pd.DataFrame, head_runs: pd.DataFrame, levels: int, pool: int | None = None
+) -> dict | None:
     """What the grid's end hides, when the curves overlap but one stops below the other's best.
 
     The advantage averages over the accuracy range both curves reach. If the baseline's best
@@ -186,7 +212,11 @@ def truncation(prompt_runs: pd.DataFrame, head_runs: pd.DataFrame, levels: int) 
     a lower bound of the advantage over the prompt's whole range (`at_least`); the mirror case
     (the prompt stops below the baseline's best) gives an upper bound (`at_most`). None when
     neither curve stops short (the shared range is each curve's whole range above the other's
-    start) or when the curves share no range (advantage_bound covers that)."""
+    start) or when the curves share no range (advantage_bound covers that).
+
+    `next_size` is what to run next: the next size of the 1-2-5 ladder, but never more than the
+    training `pool` (then `next_is_pool`); None when the capped curve already had the whole pool
+    (the answer is more than the pool holds)."""
     ps, pa = envelope(prompt_runs)
     hs, ha = envelope(head_runs)
     low = max(pa[0], ha[0])
@@ -208,8 +238,28 @@ def truncation(prompt_runs: pd.DataFrame, head_runs: pd.DataFrame, levels: int) 
         "left_out": [round(float(min(pa[-1], ha[-1])), 4), round(float(top), 4)],
         "left_out_share": round(float((top - min(pa[-1], ha[-1])) / (top - low)), 3),
         "largest_size": int(largest),
-        "next_size": next_size(largest),
+        **_next(largest, pool),
     }
+
+
+def _next(largest: float, pool: int | None) -> dict:
+    """What the protocol can run next above `largest`: the ladder's next size, or the pool."""
+    if pool is not None and largest >= pool:
+        return {"next_size": None, "pool": int(pool)}
+    following = next_size(largest)
+    if pool is not None and following > pool:
+        return {"next_size": int(pool), "pool": int(pool), "next_is_pool": True}
+    return {"next_size": following, **({"pool": int(pool)} if pool is not None else {})}
+
+
+def next_step_text(cut: dict) -> str:
+    """How the report says what would decide a capped comparison."""
+    if cut["next_size"] is None:
+        return (f"the capped side already had the whole training pool ({cut['pool']:,} points): "
+                "the answer is more than the pool holds")  # fmt: skip
+    if cut.get("next_is_pool"):
+        return f"the whole pool ({cut['next_size']:,} points) is the largest size left to try"
+    return f"{cut['next_size']:,} points would decide it"
 
 
 def seed_mean_envelope(runs: pd.DataFrame) -> pd.DataFrame:

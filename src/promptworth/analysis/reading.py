@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from promptworth.analysis.advantage import envelope
+from promptworth.analysis.advantage import envelope, next_step_text
 from promptworth.analysis.render import advantage_text
 
 
@@ -82,7 +82,7 @@ def cap_sentence(result: dict, prompt: str, baseline: str) -> str:
             f"levels {low:.3f}-{high:.3f} ({cut['left_out_share']:.0%} of the range) are left "
             f"out; counting {baseline} at {cut['largest_size']:,} points where it never gets, the "
             f"advantage over the prompt's whole range is at least {cut['at_least']:.0f} points. "
-            f"{cut['next_size']:,} points would decide it."
+            f"{next_step_text(cut)[0].upper()}{next_step_text(cut)[1:]}."
         )
     return (
         f"{prompt}'s best run ({low:.3f}, by {cut['largest_size']:,} points) stays below "

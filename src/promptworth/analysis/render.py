@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from promptworth.analysis.advantage import next_step_text
 from promptworth.analysis.results import COST_COLUMNS
 from promptworth.config.methods import find_method
 
@@ -72,14 +73,13 @@ def truncation_text(cut: dict | None) -> str:
             f"points) is below the prompt's ({high:.3f}), so accuracies {low:.3f}-{high:.3f} "
             f"({cut['left_out_share']:.0%} of the range) are left out; over the prompt's whole "
             f"range the advantage is at least {cut['at_least']:.0f} points (the baseline counted "
-            f"at its largest size where it never gets); {cut['next_size']:,} points would "
-            "decide it"
+            f"at its largest size where it never gets); {next_step_text(cut)}"
         )
     return (
         f". Capped by the grid: the prompt's best ({low:.3f}, at {cut['largest_size']:,} "
         f"points) is below the baseline's ({high:.3f}); over the baseline's whole range the "
         f"advantage is at most {cut['at_most']:.0f} points (the prompt counted at its largest "
-        f"size where it never gets); {cut['next_size']:,} points would decide it"
+        f"size where it never gets); {next_step_text(cut)}"
     )
 
 

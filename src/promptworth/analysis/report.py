@@ -27,6 +27,7 @@ def advantage_of(
     boot: tuple,
     rows: tuple[RunRows, RunRows] | None = None,
     progress: Callable[[str], None] | None = None,
+    pool: int | None = None,
 ) -> dict:
     """One comparison: the advantage with Le Scao & Rush's leave-one-run-out std (every pair of
     left-out runs named), a percentile bootstrap interval over runs and, with `rows` (each
@@ -50,6 +51,7 @@ def advantage_of(
             "confidence": interval["confidence"],
             "resamples": interval["resamples"],
             "undefined_resamples": interval["undefined_resamples"],
+            "method": interval["method"],
         },
         "bootstrap_rows": (
             {k: finite(v) if isinstance(v, float) else v for k, v in row_boot.items()}
@@ -57,7 +59,7 @@ def advantage_of(
             else None
         ),
         "seed_mean_advantage": finite(seed_mean),
-        "truncation": truncation(p_runs, b_runs, levels) if value == value else None,
+        "truncation": truncation(p_runs, b_runs, levels, pool) if value == value else None,
         "bound": advantage_bound(p_runs, b_runs) if value != value else None,
         "runs": [int(p_runs["seed"].nunique()), int(b_runs["seed"].nunique())],
         "leave_one_run_out": [
@@ -79,11 +81,13 @@ def advantages(
     rows: dict[str, RunRows] | None = None,
     row_pairs: set[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    pool: int | None = None,
 ) -> dict[str, dict]:
     """The data advantage of each pair in `comparisons`, on the main pattern's runs (`curves`
     holds only those): see advantage_of. `rows`: each series' test-row correctness, for the
     bootstrap over test rows and runs, made for the comparisons named in `row_pairs` (the
-    headline: it resamples until stable, tens of thousands of times)."""
+    headline: it resamples until stable, tens of thousands of times). `pool`: the training rows
+    the sizes are drawn from, the largest size a capped comparison can ask for next."""
     by_series = {name: g.reset_index(drop=True) for name, g in curves.groupby("series")}
     rows, row_pairs = rows or {}, row_pairs or set()
 
@@ -93,7 +97,13 @@ def advantages(
 
     return {
         f"{p} vs {b}": advantage_of(
-            by_series[p], by_series[b], levels, (resamples, seed), paired_rows(p, b), progress
+            by_series[p],
+            by_series[b],
+            levels,
+            (resamples, seed),
+            paired_rows(p, b),
+            progress,
+            pool,
         )
         for p, b in comparison_pairs(list(by_series))
     }
