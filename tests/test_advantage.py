@@ -193,3 +193,23 @@ def test_what_to_run_next_never_exceeds_the_pool():
     assert spent["next_size"] is None
     assert "already had the whole training pool (200 points)" in next_step_text(spent)
     assert next_step_text(truncation(prompt, head, 101)) == "500 points would decide it"
+
+
+def test_a_bound_counts_the_size_where_the_head_first_ties_not_its_largest():
+    """BBC's head_frozen case: the head first reaches the prompt's 10-point accuracy at 500
+    points (then stays flat to 1,000): the prompt is worth at least 490 points, not 990."""
+    prompt = runs([10, 100], [0.80, 0.90])
+    head = runs([10, 100, 500, 1000], [0.50, 0.70, 0.80, 0.80])
+    assert advantage_bound(prompt, head) == {"at_least": 490.0}
+    never = runs([10, 100, 500, 1000], [0.50, 0.70, 0.75, 0.78])
+    assert advantage_bound(prompt, never) == {"at_least": 990.0}
+
+
+def test_an_undefined_advantage_reports_no_spread():
+    from promptworth.analysis.report import advantage_of
+
+    prompt = pd.concat([runs([10, 100], [0.80, 0.90], 0), runs([10, 100], [0.82, 0.91], 1)])
+    head = pd.concat([runs([10, 100], [0.50, 0.70], 0), runs([10, 100], [0.55, 0.81], 1)])
+    res = advantage_of(prompt, head, 101, (50, 0))
+    assert res["advantage"] is None and res["bound"] == {"at_least": 90.0}
+    assert res["loo_std"] is None and res["bootstrap"]["low"] is None

@@ -177,16 +177,22 @@ def percentile_interval(values: np.ndarray, confidence: float) -> tuple[float, f
 def advantage_bound(prompt_runs: pd.DataFrame, head_runs: pd.DataFrame) -> dict | None:
     """What can be said when the curves share no accuracy range. If the prompt's worst point
     (its smallest size) is at least the head's best, the head never catches up within its sizes:
-    the prompt is worth at least (head's largest size - prompt's smallest size) points. The
-    mirror case (the head's smallest size already matches the prompt's best) bounds it from
-    above by (head's smallest size - prompt's largest size), zero or negative. None when the
-    curves do overlap."""
+    the prompt is worth at least (the size where the head first reaches the prompt's smallest-
+    size accuracy, if it ever does, else the head's largest size - the prompt's smallest size)
+    points. The mirror case (the head's smallest size already matches the prompt's best) bounds
+    it from above by (head's smallest size - the size where the prompt first reaches it, else
+    its largest), zero or negative. None when the curves do overlap."""
     ps, pa = envelope(prompt_runs)
     hs, ha = envelope(head_runs)
     if pa[0] >= ha[-1]:
-        return {"at_least": float(hs[-1] - ps[0])}
+        # A head that ties the prompt's first point does so first at some size, maybe well
+        # below its largest (the envelope is flat after): that size is what it needs.
+        reached = points_needed(hs, ha, pa[0])[0]
+        return {"at_least": float((reached if np.isfinite(reached) else hs[-1]) - ps[0])}
     if ha[0] >= pa[-1]:
-        return {"at_most": float(hs[0] - ps[-1]) + 0.0}  # + 0.0: never "-0"
+        reached = points_needed(ps, pa, ha[0])[0]
+        needs = reached if np.isfinite(reached) else ps[-1]
+        return {"at_most": float(hs[0] - needs) + 0.0}  # + 0.0: never "-0"
     return None
 
 

@@ -42,12 +42,15 @@ def advantage_of(
     log = data_advantage(p_runs, b_runs, levels, log_space=True)
     log_loo = leave_one_run_out(p_runs, b_runs, levels, log_space=True)
     interval = bootstrap_interval(p_runs, b_runs, levels, *boot)
+    # An undefined advantage (the curves share no range: a bound instead) has no spread: the
+    # left-out pairs and draws that happen to overlap would describe another quantity.
+    defined = value == value
     return {
         "advantage": finite(value),
-        "loo_std": finite(loo["std"]),
+        "loo_std": finite(loo["std"]) if defined else None,
         "bootstrap": {
-            "low": finite(interval["low"]),
-            "high": finite(interval["high"]),
+            "low": finite(interval["low"]) if defined else None,
+            "high": finite(interval["high"]) if defined else None,
             "confidence": interval["confidence"],
             "resamples": interval["resamples"],
             "undefined_resamples": interval["undefined_resamples"],
@@ -68,7 +71,7 @@ def advantage_of(
         ],
         "loo_undefined": loo["undefined_pairs"],
         "log10_ratio": finite(log),
-        "log10_ratio_loo_std": finite(log_loo["std"]),
+        "log10_ratio_loo_std": finite(log_loo["std"]) if log == log else None,
         "ratio": finite(10**log),
     }
 
