@@ -213,3 +213,17 @@ def test_an_undefined_advantage_reports_no_spread():
     res = advantage_of(prompt, head, 101, (50, 0))
     assert res["advantage"] is None and res["bound"] == {"at_least": 90.0}
     assert res["loo_std"] is None and res["bootstrap"]["low"] is None
+
+
+def test_at_least_zero_points_says_what_to_run_instead():
+    """Both methods at 10 points only (a task tried by params), the prompt above: the bound is
+    0, which says nothing; the text says the baseline needs a larger size."""
+    prompt, head = runs([10], [0.8]), runs([10], [0.6])
+    bound = advantage_bound(prompt, head)
+    assert bound == {"at_least": 0.0}
+    text = advantage_text({"advantage": None, "bound": bound})
+    assert text.startswith("not measured by this grid: the prompt at its smallest size")
+    assert "run the baseline at more points" in text
+    assert advantage_text({"advantage": None, "bound": {"at_least": 90.0}}).startswith(
+        "at least 90 points"
+    )

@@ -31,6 +31,13 @@ def advantage_text(res: dict | None) -> str:
         return "not computed: the grid lacks one of the two methods"
     if res["advantage"] is None:
         bound = res.get("bound") or {}
+        if "at_least" in bound and bound["at_least"] <= 0:
+            # Both tried at the same sizes (a task tried by params): "at least 0" says nothing.
+            return (
+                "not measured by this grid: the prompt at its smallest size already matches the "
+                "baseline's best run, and the baseline was tried at no larger size; run the "
+                "baseline at more points (the next size up) to say how many the prompt saves"
+            )
         if "at_least" in bound:
             return (
                 f"at least {bound['at_least']:.0f} points: the prompt's smallest size already "
@@ -145,7 +152,7 @@ def render_markdown(
         if res["advantage"] is None and res.get("bound"):
             bound = res["bound"]
             saved = (
-                f">= {bound['at_least']:.0f}"
+                ("not measured" if bound["at_least"] <= 0 else f">= {bound['at_least']:.0f}")
                 if "at_least" in bound
                 else (f"<= {bound['at_most']:.0f}")
             )
