@@ -3,8 +3,6 @@ a disk that fills, a repeated CSV column, missing labels, an unreachable BERTSco
 rows, and the report's sentence on how the test rows were drawn."""
 
 import shutil
-import subprocess
-import sys
 
 import pytest
 import torch
@@ -17,6 +15,7 @@ from promptworth.data.sources import load_split
 from promptworth.lm.modeling import load_backbone, load_causal_lm, load_source_model
 from promptworth.readout.inference import frozen_features
 from promptworth.readout.verbalise import bertscore_model_problem
+from tests.test_failures import stage_raising
 
 NAMES = ("World", "Sports", "Business", "Sci/Tech")
 
@@ -81,12 +80,7 @@ def test_a_truncated_source_model_under_model_name_is_called_damaged(model_copy,
     ],
 )
 def test_a_full_disk_is_one_line_naming_the_file_and_what_is_free(tmp_path, error):
-    script = tmp_path / "stage.py"
-    script.write_text(
-        "import errno\nfrom promptworth.core.cli import run_stage\n"
-        f"def main():\n    raise {error}\nrun_stage(main)\n"
-    )
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    done = stage_raising(tmp_path, error, imports="import errno\n")
     assert done.returncode == 2
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith("error: no space left on the device writing ")
@@ -96,13 +90,10 @@ def test_a_full_disk_is_one_line_naming_the_file_and_what_is_free(tmp_path, erro
 
 
 def test_an_expected_error_says_how_to_go_back(tmp_path):
-    script = tmp_path / "stage.py"
-    script.write_text(
-        "from promptworth.core.cli import run_stage\n"
-        "from promptworth.core.errors import ParamsError\n"
-        "def main():\n    raise ParamsError('params.yaml:3: bad')\nrun_stage(main)\n"
-    )
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    done = stage_raising(
+        tmp_path, "ParamsError('params.yaml:3: bad')",
+        imports="from promptworth.core.errors import ParamsError\n",
+    )  # fmt: skip
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
         "error: params.yaml:3: bad",

@@ -197,14 +197,18 @@ def test_a_damaged_or_missing_checkpoint_file_is_named_with_the_command_that_res
         verify_checkpoint(run_dir, "run_prompt@prompt-instruct-10-0")
 
 
-def test_ctrl_c_in_a_stage_is_one_line_and_exit_130(tmp_path):
+def stage_raising(tmp_path, error: str, imports: str = "") -> subprocess.CompletedProcess:
+    """A stage script whose main() raises `error` (Python source), run as DVC runs a stage."""
     script = tmp_path / "stage.py"
     script.write_text(
-        "from promptworth.core.cli import run_stage\n"
-        "def main():\n    raise KeyboardInterrupt\n"
-        "run_stage(main)\n"
+        f"{imports}from promptworth.core.cli import run_stage\n"
+        f"def main():\n    raise {error}\nrun_stage(main)\n"
     )
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+
+
+def test_ctrl_c_in_a_stage_is_one_line_and_exit_130(tmp_path):
+    done = stage_raising(tmp_path, "KeyboardInterrupt")
     assert done.returncode == 130
     assert done.stderr.strip().splitlines() == [
         "interrupted: this stage wrote nothing (its outputs appear only when complete); "

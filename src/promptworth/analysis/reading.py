@@ -76,13 +76,14 @@ def cap_sentence(result: dict, prompt: str, baseline: str) -> str:
         )
     low, high = cut["left_out"]
     if cut["capped_by"] == "baseline":
+        step = next_step_text(cut)
         return (
             f"**A bound, not the answer:** {baseline}'s best run ({low:.3f}, by "
             f"{cut['largest_size']:,} points) stays below {prompt}'s best ({high:.3f}), so the "
             f"levels {low:.3f}-{high:.3f} ({cut['left_out_share']:.0%} of the range) are left "
             f"out; counting {baseline} at {cut['largest_size']:,} points where it never gets, the "
             f"advantage over the prompt's whole range is at least {cut['at_least']:.0f} points. "
-            f"{next_step_text(cut)[0].upper()}{next_step_text(cut)[1:]}."
+            f"{step[:1].upper()}{step[1:]}."
         )
     return (
         f"{prompt}'s best run ({low:.3f}, by {cut['largest_size']:,} points) stays below "

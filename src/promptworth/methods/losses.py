@@ -45,8 +45,9 @@ def lm_target_loss(
     def loss(model: nn.Module, batch: list[int]) -> torch.Tensor:
         prompts, targets = [prompt_ids[i] for i in batch], [target_ids[i] for i in batch]
         longest = max(len(p) + len(t) for p, t in zip(prompts, targets, strict=True))
-        width = pad_to or bucket_length(longest, length_buckets)
-        ids, mask, labels = lm_batch(prompts, targets, pad_id, width)
+        ids, mask, labels = lm_batch(
+            prompts, targets, pad_id, pad_to or bucket_length(longest, length_buckets)
+        )
         width = ids.shape[1]
         if every_position:
             keep = list(range(width - 1))  # position t predicts token t + 1; the last, nothing

@@ -157,6 +157,14 @@ def load_with_soft_prompt(run_dir: Path, base_dir: Path) -> nn.Module:
     return PeftModel.from_pretrained(load_causal_lm(base_dir), run_dir / "adapter")
 
 
+def whole_lm_trainer():
+    """The registry Trainer of every method that trains every LM weight with the prompt's loss
+    (prompt, prompt_null): saved as lm/, loaded back whole."""
+    from promptworth.methods.registry import Trainer
+
+    return Trainer(prompt_trainer(whole_lm), save_lm, load_trained_lm, build=whole_lm)
+
+
 def prompt_trainer(build: Callable[[Path, MethodParams], nn.Module]) -> Callable:
     """A prompt kind's `train` (registry.Trainer): target-only LM loss on the run's pattern and
     label words, with `build(model_dir, settings)` making the model that trains."""

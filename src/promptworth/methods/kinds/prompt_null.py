@@ -13,10 +13,6 @@ METHOD = Method(
 
 def behaviour():
     from promptworth.methods import prompt
-    from promptworth.methods.registry import Behaviour, Trainer, lm_scorer
+    from promptworth.methods.registry import Behaviour, lm_scorer
 
-    trainer = Trainer(
-        prompt.prompt_trainer(prompt.whole_lm), prompt.save_lm, prompt.load_trained_lm,
-        build=prompt.whole_lm,
-    )  # fmt: skip
-    return Behaviour(METHOD, trainer, lm_scorer())
+    return Behaviour(METHOD, prompt.whole_lm_trainer(), lm_scorer())
