@@ -161,3 +161,45 @@ def test_steps_never_stop_before_one_pass_over_the_subset(size, expected):
     from promptworth.methods.steps import num_training_steps
 
     assert num_training_steps(size, 8, 5, min_steps=250, max_steps=1000) == expected
+
+
+def test_deferred_losses_read_once_per_batch_of_steps_and_keep_step_order():
+    from promptworth.methods.training import DeferredLosses
+
+    losses = DeferredLosses(every=3)
+    records = [{"step": k} for k in range(1, 6)]
+    completed = [losses.add(r, torch.tensor(float(r["step"]) / 2)) for r in records]
+    assert [len(c) for c in completed] == [0, 0, 3, 0, 0]  # one read after three steps
+    assert [r["train_loss"] for r in completed[2]] == [0.5, 1.0, 1.5]
+    assert "train_loss" not in records[3]  # still on the device
+    assert [r["step"] for r in losses.flush()] == [4, 5] and records[4]["train_loss"] == 2.5
+    assert losses.flush() == []
+
+
+def test_every_step_is_logged_once_in_order_with_its_own_loss():
+    """The loss read every few steps (issue 36) changes neither the history nor the log: the
+    loss of each step is the one computed at that step, and every step reaches the log once,
+    a dev evaluation's step after its metrics are in."""
+    model = nn.Linear(1, 1, bias=False)
+    computed, logged = [], []
+
+    def loss(m, batch):
+        value = ((m(torch.ones(len(batch), 1)) - 5.0) ** 2).mean()
+        computed.append(value.item())
+        return value
+
+    settings = TrainSettings(37, 4, 0.1, 0.0, 0.0, eval_interval=10)
+    result = train_loop(
+        model,
+        loss,
+        8,
+        settings,
+        0,
+        on_evaluate=lambda step: {"dev_accuracy": step / 100},
+        log=lambda step, record: logged.append((step, dict(record))),
+        progress=False,
+    )
+    assert [step for step, _ in logged] == list(range(1, 38))
+    assert [r["train_loss"] for _, r in logged] == pytest.approx(computed)
+    assert [r["train_loss"] for r in result.history] == pytest.approx(computed)
+    assert [s for s, r in logged if "dev_accuracy" in r] == [10, 20, 30, 37]
