@@ -21,6 +21,7 @@ from promptworth.analysis.results import (
     summarise,
     summarise_cost,
 )
+from promptworth.analysis.stopping import stopping_status
 from promptworth.config.params import load_params
 from promptworth.core.cli import run_stage
 from promptworth.core.io import atomic_path, read_json, write_json
@@ -56,6 +57,8 @@ def main() -> None:
     )
     if headline not in advantage:
         print(f"report: headline {headline!r} not computed: the grid does not run both methods")
+    else:  # protocol v2's stopping rule: an answer, more than the pool, a bound at the limit
+        advantage[headline]["stopping"] = stopping_status(advantage[headline], r.size_limit)
     spread = pattern_spread(every_pattern, r.main_pattern)
     cost = collect_cost(runs, RUNS, EVAL, RUN_LOGS)
     with atomic_path(CURVES) as tmp:

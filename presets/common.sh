@@ -89,6 +89,17 @@ task_pattern() {
   )
 }
 
+protocol_version() {
+  # PROTOCOL=v1 (default: the published answers' protocol, steps capped at 150) or v2 (issue 38:
+  # 3 epochs at every size, no cap; each task's rates from its own dev-row pilot; the stopping
+  # rule's size limit, SIZE_LIMIT). Sets PROTOCOL_VERSION.
+  PROTOCOL_VERSION="${PROTOCOL:-v1}"
+  case "$PROTOCOL_VERSION" in
+    v1|v2) ;;
+    *) echo "error: PROTOCOL must be v1 or v2, got '${PROTOCOL}'" >&2; exit 1 ;;
+  esac
+}
+
 published_cpu_args() {
   # What the published SmolLM2 run and its learning-rate pilot share: the data, the prompt
   # pattern, the steps and the precision rule (sets PUBLISHED_ARGS): training in float32 on
@@ -96,7 +107,15 @@ published_cpu_args() {
   # CPU computes it natively and in float32 elsewhere (auto: emulated bf16 is ~5x slower).
   # Usage: published_cpu_args [PATIENCE]: train.early_stopping.patience, default null (fixed
   # steps, last weights, no dev row read: the published protocol); presets/selection_cpu.sh
-  # passes one.
+  # passes one. PROTOCOL=v2: no step cap (3 epochs at every size) and report.size_limit from
+  # SIZE_LIMIT (the protocol's compute limit in points; unset: none).
+  protocol_version
+  local max_steps=150
+  local v2_args=()
+  if [ "$PROTOCOL_VERSION" = v2 ]; then
+    max_steps=null
+    v2_args=(-S "report.size_limit=${SIZE_LIMIT:-null}")
+  fi
   PUBLISHED_ARGS=(
     -S "sample.dev_size=500"
     -S "sample.test_size=1000"
@@ -105,30 +124,62 @@ published_cpu_args() {
     -S "grid.prompt.patterns=[instruct]"
     -S "train.epochs=3"
     -S "train.min_steps=30"
-    -S "train.max_steps=150"
+    -S "train.max_steps=$max_steps"
     -S "train.early_stopping.patience=${1:-null}"
     -S "train.cpu_bf16=false"
     -S "eval.cpu_bf16=auto"
+    "${v2_args[@]}"
   )
 }
 
 grid_args() {
   # The headline grid, head and prompt alike, 3 seeds (sets GRID_ARGS). Usage: grid_args SIZES:
   # the preset's published sizes, which the environment's SIZES replaces (a grid run in parts;
-  # a later run with more sizes skips every finished stage).
-  local sizes="${SIZES:-$1}"
+  # a later run with more sizes skips every finished stage). PILOT=v2: the protocol-v2 pilot's
+  # grid instead, PILOT_SIZES (default [100,1000]) with seed 0.
+  local sizes="${SIZES:-$1}" seeds="[0,1,2]"
+  if [ "${PILOT:-}" = v2 ]; then
+    sizes="${PILOT_SIZES:-[100,1000]}" seeds="[0]"
+  fi
   GRID_ARGS=(
-    -S "grid.head.sizes=$sizes" -S "grid.head.seeds=[0,1,2]"
-    -S "grid.prompt.sizes=$sizes" -S "grid.prompt.seeds=[0,1,2]"
+    -S "grid.head.sizes=$sizes" -S "grid.head.seeds=$seeds"
+    -S "grid.prompt.sizes=$sizes" -S "grid.prompt.seeds=$seeds"
   )
 }
 
+# Protocol v2's pilot candidates (protocols/v2.md), the same for every task: head_full's backbone
+# takes the prompt's candidates (equal tuning), its fresh head the three head rates earlier
+# pilots chose between (1e-3, 1e-2, 1e-1). The second stage (1,000 points) passes the first
+# stage's best candidates in the same variables (`python -m promptworth.analysis.pilot --v2`).
+PILOT_V2_FROZEN="${PILOT_V2_FROZEN:-[1.0e-3,1.0e-2,3.0e-2]}"
+if [ -z "${PILOT_V2_HEAD_FULL:-}" ]; then  # not ${...:-{...}}: the mapping's brace would end it
+  PILOT_V2_HEAD_FULL="{backbone: [1.0e-5, 2.0e-5, 5.0e-5], head: [1.0e-3, 1.0e-2, 1.0e-1]}"
+fi
+PILOT_V2_PROMPT="${PILOT_V2_PROMPT:-[1.0e-5,2.0e-5,5.0e-5]}"
+
 published_learning_rates() {
-  # The learning rates the pilot chose on AG News dev rows (presets/pilot_cpu.sh,
-  # reports/pilot.md), for every preset whose runs are slices of the published one (sets
-  # RATE_ARGS). `published_learning_rates borrowed`: another task reusing them, whose own dev rows
-  # no pilot read, so its labelled budget adds no pilot rows (the AG News pilot's 500 rows are
-  # AG News rows).
+  # The learning rates (sets RATE_ARGS). Usage: published_learning_rates [borrowed [DEV_ROWS]].
+  # PROTOCOL=v1: the rates the pilot chose on AG News dev rows (presets/pilot_cpu.sh,
+  # reports/pilot.md); `borrowed`: another task reusing them, whose own dev rows no pilot read,
+  # so its labelled budget adds no pilot rows (the AG News pilot's 500 rows are AG News rows).
+  # PROTOCOL=v2: each task's own pilot's choices, passed as FROZEN_RATE, HEAD_RATE (head_full's
+  # head), BACKBONE_RATE and PROMPT_RATE; the pilot read DEV_ROWS dev rows (default 500), counted
+  # in every point's budget. PILOT=v2: the pilot itself, every candidate (PILOT_V2_*).
+  protocol_version
+  if [ "${PILOT:-}" = v2 ]; then
+    RATE_ARGS=(
+      -S "methods.head_frozen.learning_rate=$PILOT_V2_FROZEN"
+      -S "methods.head_full.learning_rate=$PILOT_V2_HEAD_FULL"
+      -S "methods.prompt.learning_rate=$PILOT_V2_PROMPT"
+      # Each candidate is scored on the dev rows at its last step only (no step is chosen).
+      -S "train.early_stopping.eval_interval=1000000"
+    )
+    return
+  fi
+  if [ "$PROTOCOL_VERSION" = v2 ]; then
+    own_pilot_rates "${2:-500}" "PROTOCOL=v2 takes each task's own pilot's rates (PILOT=v2 PROTOCOL=v2 bash <this preset> run_head run_prompt, then python -m promptworth.analysis.pilot --v2)"
+    return
+  fi
   RATE_ARGS=(
     -S "methods.head_frozen.learning_rate=1.0e-2"
     -S "methods.head_full.learning_rate={backbone: 2.0e-5, head: 1.0e-2}"
@@ -137,4 +188,24 @@ published_learning_rates() {
   if [[ "${1:-}" != borrowed ]]; then
     RATE_ARGS+=(-S "report.pilot_dev_rows=500")
   fi
+}
+
+own_pilot_rates() {
+  # The rates a pilot on this task's (and model's) own dev rows chose, from the environment:
+  # FROZEN_RATE (head_frozen), HEAD_RATE (head_full's head), BACKBONE_RATE (head_full's
+  # backbone), PROMPT_RATE; the pilot's DEV_ROWS count in every point's budget (sets RATE_ARGS).
+  # Usage: own_pilot_rates DEV_ROWS HINT (HINT: how to get the rates, said when one is unset).
+  local rate
+  for rate in FROZEN_RATE HEAD_RATE BACKBONE_RATE PROMPT_RATE; do
+    if [ -z "${!rate:-}" ]; then
+      echo "error: $rate is not set: $2" >&2
+      exit 1
+    fi
+  done
+  RATE_ARGS=(
+    -S "methods.head_frozen.learning_rate=${FROZEN_RATE}"
+    -S "methods.head_full.learning_rate={backbone: ${BACKBONE_RATE}, head: ${HEAD_RATE}}"
+    -S "methods.prompt.learning_rate=${PROMPT_RATE}"
+    -S "report.pilot_dev_rows=$1"
+  )
 }

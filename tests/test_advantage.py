@@ -6,7 +6,6 @@ import pytest
 
 from promptworth.analysis.advantage import (
     accuracy_levels,
-    advantage_bound,
     bootstrap_interval,
     data_advantage,
     envelope,
@@ -14,7 +13,8 @@ from promptworth.analysis.advantage import (
     percentile_interval,
     points_needed,
 )
-from promptworth.analysis.render import advantage_text
+from promptworth.analysis.bounds import advantage_bound
+from promptworth.analysis.wording import advantage_text
 
 
 def runs(sizes, accs, seed=0):
@@ -129,7 +129,7 @@ def test_a_prompt_above_the_head_everywhere_gives_a_lower_bound():
     prompt = runs([10, 100], [0.8, 0.9])
     head = runs([10, 1000], [0.3, 0.7])
     assert np.isnan(data_advantage(prompt, head, 100))
-    assert advantage_bound(prompt, head) == {"at_least": 990.0}
+    assert advantage_bound(prompt, head)["at_least"] == 990.0
     assert advantage_bound(head, prompt) == {"at_most": -990.0}
     assert advantage_bound(PROMPT, HEAD) is None  # overlapping curves need no bound
 
@@ -181,18 +181,21 @@ def test_one_run_per_method_gives_no_error_bar_rather_than_a_zero_width_one():
 
 
 def test_what_to_run_next_never_exceeds_the_pool():
-    from promptworth.analysis.advantage import next_step_text, truncation
+    from promptworth.analysis.bounds import next_step_text, truncation
 
     head = runs([10, 100, 200], [0.5, 0.6, 0.7])
     prompt = runs([10, 100, 200], [0.6, 0.75, 0.8])
-    assert truncation(prompt, head, 101)["next_size"] == 500  # the 1-2-5 ladder
+    assert truncation(prompt, head, 101)["next_size"] == 500  # the 1-2-5 ladder below 500
     capped = truncation(prompt, head, 101, pool=330)
     assert capped["next_size"] == 330 and capped["next_is_pool"]
     assert next_step_text(capped) == "the whole pool (330 points) is the largest size left to try"
     spent = truncation(prompt, head, 101, pool=200)
     assert spent["next_size"] is None
     assert "already had the whole training pool (200 points)" in next_step_text(spent)
-    assert next_step_text(truncation(prompt, head, 101)) == "500 points would decide it"
+    assert (
+        next_step_text(truncation(prompt, head, 101))
+        == "500 points is the protocol's next size to try"
+    )
 
 
 def test_a_bound_counts_the_size_where_the_head_first_ties_not_its_largest():
@@ -200,9 +203,9 @@ def test_a_bound_counts_the_size_where_the_head_first_ties_not_its_largest():
     points (then stays flat to 1,000): the prompt is worth at least 490 points, not 990."""
     prompt = runs([10, 100], [0.80, 0.90])
     head = runs([10, 100, 500, 1000], [0.50, 0.70, 0.80, 0.80])
-    assert advantage_bound(prompt, head) == {"at_least": 490.0}
+    assert advantage_bound(prompt, head)["at_least"] == 490.0
     never = runs([10, 100, 500, 1000], [0.50, 0.70, 0.75, 0.78])
-    assert advantage_bound(prompt, never) == {"at_least": 990.0}
+    assert advantage_bound(prompt, never)["at_least"] == 990.0
 
 
 def test_an_undefined_advantage_reports_no_spread():
@@ -211,7 +214,7 @@ def test_an_undefined_advantage_reports_no_spread():
     prompt = pd.concat([runs([10, 100], [0.80, 0.90], 0), runs([10, 100], [0.82, 0.91], 1)])
     head = pd.concat([runs([10, 100], [0.50, 0.70], 0), runs([10, 100], [0.55, 0.81], 1)])
     res = advantage_of(prompt, head, 101, (50, 0))
-    assert res["advantage"] is None and res["bound"] == {"at_least": 90.0}
+    assert res["advantage"] is None and res["bound"]["at_least"] == 90.0
     assert res["loo_std"] is None and res["bootstrap"]["low"] is None
 
 
@@ -220,10 +223,71 @@ def test_at_least_zero_points_says_what_to_run_instead():
     0, which says nothing; the text says the baseline needs a larger size."""
     prompt, head = runs([10], [0.8]), runs([10], [0.6])
     bound = advantage_bound(prompt, head)
-    assert bound == {"at_least": 0.0}
+    assert bound == {"at_least": 0.0, "largest_size": 10, "next_size": 20}
     text = advantage_text({"advantage": None, "bound": bound})
     assert text.startswith("not measured by this grid: the prompt at its smallest size")
-    assert "run the baseline at more points" in text
+    assert "run the baseline at 20 points (the protocol's next size)" in text
+    spent = advantage_bound(prompt, head, pool=10)  # no larger size exists to try
+    assert "run the baseline at more points" in advantage_text({"advantage": None, "bound": spent})
     assert advantage_text({"advantage": None, "bound": {"at_least": 90.0}}).startswith(
         "at least 90 points"
     )
+
+
+def test_sizes_grow_by_the_ladder_then_double_from_500():
+    from promptworth.analysis.bounds import next_size
+
+    assert [next_size(n) for n in (10, 20, 50, 100, 200)] == [20, 50, 100, 200, 500]
+    assert [next_size(n) for n in (500, 1000, 2000, 4000)] == [1000, 2000, 4000, 8000]
+
+
+def test_the_bound_over_the_prompt_range_is_the_truncation_figure_and_the_advantage_uncapped():
+    from promptworth.analysis.bounds import prompt_range_advantage, truncation
+
+    head = runs([10, 100, 200], [0.5, 0.6, 0.7])
+    prompt = runs([10, 100, 200], [0.6, 0.75, 0.8])
+    assert prompt_range_advantage(prompt, head, 101) == pytest.approx(
+        truncation(prompt, head, 101)["at_least"], abs=1e-3
+    )
+    reaching = runs([10, 100, 200], [0.5, 0.6, 0.9])  # the baseline passes the prompt's best
+    assert prompt_range_advantage(prompt, reaching, 101) == pytest.approx(
+        data_advantage(prompt, reaching, 101)
+    )
+
+
+def test_the_bound_has_an_exact_runs_interval_and_a_capped_share():
+    """The bound's runs interval enumerates every draw when they are few (3 x 2 seeds: 27 x 4)."""
+    from promptworth.analysis.report import advantage_of
+
+    prompt = pd.concat(
+        [runs([10, 100, 200], [0.60, 0.75, 0.80], s) for s in (0, 1, 2)], ignore_index=True
+    )
+    head = pd.concat(
+        [
+            runs([10, 100, 200], [0.50, 0.60, 0.70], 0),
+            runs([10, 100, 200], [0.50, 0.62, 0.72], 1),
+            runs([10, 100, 200], [0.50, 0.62, 0.85], 2),
+        ],
+        ignore_index=True,
+    )
+    res = advantage_of(prompt, head, 101, (100, 0))
+    # With seed 2 the baseline passes the prompt's best: not capped, no bound to spread.
+    assert res["truncation"]["capped_by"] == "prompt" and res["bound_uncertainty"] is None
+    capped_head = head[head["seed"] != 2]
+    res = advantage_of(prompt, capped_head, 101, (100, 0))
+    spread = res["bound_uncertainty"]["runs"]
+    assert spread["method"] == "exact" and spread["resamples"] == 27 * 4
+    assert spread["capped_share"] == 1.0  # no draw of seeds 0 and 1 reaches 0.80
+    assert spread["low"] <= res["truncation"]["at_least"] <= spread["high"]
+    assert res["bound_uncertainty"]["rows"] is None  # no test rows given
+
+
+def test_the_runs_bootstrap_counts_the_draws_whose_baseline_is_capped():
+    prompt = pd.concat([runs([10, 100], [0.6, 0.8], s) for s in (0, 1)], ignore_index=True)
+    head = pd.concat(
+        [runs([10, 100], [0.5, 0.7], 0), runs([10, 100], [0.5, 0.9], 1)], ignore_index=True
+    )
+    boot = bootstrap_interval(prompt, head, 101, resamples=10, seed=0)
+    # 4 x 4 equally likely draws; the head's seed 1 (0.9 > 0.8) is missing from 1 in 4 of its
+    # draws ((0, 0)), so the baseline is capped in a quarter of them.
+    assert boot["method"] == "exact" and boot["capped_share"] == 0.25

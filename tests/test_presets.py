@@ -211,3 +211,77 @@ def test_only_the_task_the_pilot_read_counts_its_dev_rows(preset, pilot_rows, tm
     settings = dict(s.split("=", 1) for s in settings_of(args) if "=" in s)
     expected = None if pilot_rows is None else str(pilot_rows)
     assert settings.get("report.pilot_dev_rows") == expected
+
+
+V2_RATES = {"FROZEN_RATE": "3.0e-2", "HEAD_RATE": "1.0e-3", "BACKBONE_RATE": "1.0e-5",
+            "PROMPT_RATE": "5.0e-5"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "preset, dev_rows",
+    [("offline/trec10.sh", 500), ("offline/bbc_news.sh", 300), ("smollm2_cpu.sh", 500)],
+)
+def test_protocol_v2_trains_uncapped_on_the_tasks_own_pilot_rates(
+    preset, dev_rows, tmp_path, local_data
+):
+    done = run_preset(ROOT / "presets" / preset, tmp_path, **local_data, **V2_RATES,
+                      PROTOCOL="v2", SIZE_LIMIT="4000")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    params = parse_params(resolved_params((tmp_path / "args.txt").read_text().splitlines()))
+    assert params.train.max_steps is None and params.train.epochs == 3
+    assert params.train.min_steps == 30  # below 500 points: the v1 steps, so v1 cells reproduce
+    assert params.report.size_limit == 4000 and params.report.pilot_dev_rows == dev_rows
+    rate = {name: m.learning_rates for name, m in params.methods.items()}
+    assert rate["head_frozen"] == (LearningRate(3.0e-2),)
+    assert rate["head_full"] == (LearningRate(1.0e-5, 1.0e-3),)
+    assert rate["prompt"] == (LearningRate(5.0e-5),)
+
+
+def test_protocol_v2_without_a_pilots_rates_stops_naming_the_rate(tmp_path, local_data):
+    done = run_preset(ROOT / "presets/offline/trec10.sh", tmp_path, **local_data, PROTOCOL="v2")
+    assert done.returncode == 1
+    assert "FROZEN_RATE is not set: PROTOCOL=v2 takes each task's own pilot's rates" in done.stderr
+    bad = run_preset(ROOT / "presets/offline/trec10.sh", tmp_path, **local_data, PROTOCOL="v3")
+    assert bad.returncode == 1 and "PROTOCOL must be v1 or v2, got 'v3'" in bad.stderr
+
+
+def test_the_v2_pilot_tries_every_candidate_at_100_and_1000_points_on_seed_0(tmp_path, local_data):
+    done = run_preset(ROOT / "presets/offline/trec10.sh", tmp_path, **local_data,
+                      PILOT="v2", PROTOCOL="v2")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    params = parse_params(resolved_params((tmp_path / "args.txt").read_text().splitlines()))
+    assert params.grid.head.sizes == (100, 1000) == params.grid.prompt.sizes
+    assert params.grid.head.seeds == (0,) == params.grid.prompt.seeds
+    rate = {name: m.learning_rates for name, m in params.methods.items()}
+    assert [r.lm for r in rate["prompt"]] == [1e-5, 2e-5, 5e-5]
+    # Equal tuning: head_full's backbone takes the prompt's candidates, with two head rates.
+    assert sorted({r.lm for r in rate["head_full"]}) == [1e-5, 2e-5, 5e-5]
+    assert sorted({r.head for r in rate["head_full"]}) == [1e-3, 1e-2, 1e-1]
+    assert len(rate["head_full"]) == 9 and params.train.max_steps is None
+    assert params.train.early_stopping.eval_interval == 1000000  # dev rows at the last step only
+
+
+def test_the_v2_pilots_second_stage_takes_the_first_stages_best(tmp_path, local_data):
+    best = "[{backbone: 2.0e-5, head: 1.0e-2}, {backbone: 1.0e-5, head: 1.0e-1}]"
+    done = run_preset(ROOT / "presets/offline/trec10.sh", tmp_path, **local_data, PILOT="v2",
+                      PROTOCOL="v2", PILOT_SIZES="[1000]", PILOT_V2_HEAD_FULL=best)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    params = parse_params(resolved_params((tmp_path / "args.txt").read_text().splitlines()))
+    assert params.grid.head.sizes == (1000,)
+    rates = params.methods["head_full"].learning_rates
+    assert rates == (LearningRate(2e-5, 1e-2), LearningRate(1e-5, 1e-1))
+
+
+def test_the_gemma_preset_takes_its_own_v2_pilot_rates(tmp_path, local_data):
+    done = run_preset(ROOT / "presets/offline/ag_news_gemma3.sh", tmp_path, **local_data,
+                      **V2_RATES, PROTOCOL="v2", SIZE_LIMIT="1000")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    params = parse_params(resolved_params((tmp_path / "args.txt").read_text().splitlines()))
+    assert params.model_name.startswith("pkg://gemma3")
+    assert params.train.max_steps is None and params.report.size_limit == 1000
+    assert params.methods["head_full"].learning_rates == (LearningRate(1.0e-5, 1.0e-3),)
+    pilot = run_preset(ROOT / "presets/offline/ag_news_gemma3.sh", tmp_path, **local_data,
+                       PILOT="v2", PROTOCOL="v2")  # fmt: skip
+    assert pilot.returncode == 0, pilot.stderr
+    params = parse_params(resolved_params((tmp_path / "args.txt").read_text().splitlines()))
+    assert len(params.methods["head_full"].learning_rates) == 9

@@ -91,8 +91,25 @@ def test_cap_sentence_reads_a_capped_grid_as_a_bound():
     }
     text = cap_sentence(capped, P, B)
     assert text.startswith("**A bound, not the answer:**")
-    for number in ("0.840", "0.856", "28%", "at least 61 points", "500 points would decide it"):
+    for number in ("0.840", "0.856", "28%", "at least 61 points"):
         assert number in text
+    assert text.endswith("Its protocol (v1) had no stopping rule; protocol v2 "
+                         "(protocols/v2.md) grows the grid until an answer, the pool or its size "
+                         "limit.")  # fmt: skip
+    capped["stopping"] = {"status": "continue", "next_size": 500, "largest_size": 200}
+    capped["bound_uncertainty"] = {
+        "runs": {"low": 20.0, "high": 90.0, "confidence": 0.95, "resamples": 729,
+                 "method": "exact", "capped_share": 0.8},
+        "rows": {"low": -5.0, "high": 120.0, "confidence": 0.95, "capped_share": 0.7},
+    }  # fmt: skip
+    text = cap_sentence(capped, P, B)
+    assert (
+        "at least 61 points (95% over test rows and runs [-5, 120], the baseline capped in "
+        "70% of those draws" in text
+    )
+    assert "over runs [20, 90] (every one of 729 draws, the baseline capped in 80%)" in text
+    assert text.endswith("The protocol's stopping rule runs 500 points next; until then this is "
+                         "a bound.")  # fmt: skip
     assert cap_sentence({"advantage": 23.8, "truncation": None}, P, B).startswith("Not capped")
     # a summary that predates the cap statement says nothing rather than "not capped"
     assert cap_sentence({"advantage": 23.8}, P, B) == ""

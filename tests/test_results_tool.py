@@ -63,7 +63,8 @@ def test_a_capped_answer_is_a_bound_in_the_table(tmp_path, monkeypatch):
     header, rule, row = tool.tasks_block()
     assert row.startswith("| TREC-10 | SmolLM2 | 6 | 0.583 | 10: 0.740 / 0.570, 100: 0.820 / 0.810")
     assert "200: 0.850 / 0.810" in row
-    assert "23.8 +- 13.6 [2, 60]; capped: at least 61 (500 would decide)" in row
+    # A summary from before the stopping rule (protocol v1): a bound of its grid.
+    assert "| 23.8 +- 13.6 [2, 60]; capped: at least 61 | bound (v1 grid) |" in row
     assert "published/trec10_smollm2/reports/learning_curves.png" in row
 
 
@@ -73,6 +74,29 @@ def test_curves_without_a_shared_range_say_so(tmp_path, monkeypatch):
     publish(tmp_path / "x", {"advantage": None, "loo_std": None, "bound": {"at_least": 90.0}})
     row = tool.tasks_block()[-1]
     assert "at least 90 points" in row and "n/a +-" not in row
+    assert "| bound (v1 grid) |" in row
+
+
+def test_a_v2_summary_says_answer_pool_or_limit_with_the_bounds_interval(tmp_path, monkeypatch):
+    tool = load_tool("results")
+    monkeypatch.setattr(tool, "PUBLISHED", tmp_path)
+    capped = {
+        "advantage": 281.5, "loo_std": 26.3, "bootstrap_rows": {"low": 200.0, "high": 566.0},
+        "truncation": {"at_least": 549.0, "next_size": None, "pool": 1325, "largest_size": 1325},
+        "bound_uncertainty": {"rows": {"low": 300.0, "high": 700.0, "capped_share": 0.97}},
+        "stopping": {"status": "pool", "pool": 1325, "largest_size": 1325},
+    }  # fmt: skip
+    publish(tmp_path / "bbc", capped)
+    row = tool.tasks_block()[-1]
+    assert (
+        "capped: at least 549 [300, 700], capped in 97% of draws | more than the pool (1,325) |"
+        in row
+    )
+    publish(tmp_path / "bbc2", {**capped, "stopping": {"status": "limit", "limit": 1000}})
+    assert "| bound (size limit 1,000) |" in tool.tasks_block()[-1]
+    publish(tmp_path / "bbc3", {"advantage": 50.0, "loo_std": 5.0, "truncation": None,
+                               "stopping": {"status": "answer"}})  # fmt: skip
+    assert "| 50.0 +- 5.0 | answer |" in tool.tasks_block()[-1]
 
 
 def test_links_are_relative_to_the_document(tmp_path, monkeypatch):

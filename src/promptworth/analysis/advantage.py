@@ -15,6 +15,7 @@ Error bars, both over whole runs (a run: one seed's points along the curve):
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -108,9 +109,13 @@ def bootstrap_interval(
     seed: int,
     log_space: bool = False,
     confidence: float = 0.95,
+    statistic: Callable[[pd.DataFrame, pd.DataFrame, int], float] | None = None,
 ) -> dict:
     """Percentile bootstrap over runs: draw each method's runs with replacement (as many as it
     has), recompute the advantage, take the central `confidence` interval of the defined draws.
+    `statistic(prompt_runs, head_runs, levels)` replaces the advantage (e.g. the capped bound,
+    prompt_range_advantage); `capped_share` is then the share of draws whose baseline stops
+    below the prompt's best.
     A method with a single run gives no interval (NaN, resamples 0): resampling one run only
     redraws it, and a zero-width interval would claim a certainty one run cannot give.
 
@@ -121,7 +126,7 @@ def bootstrap_interval(
     if min(len(p_seeds), len(h_seeds)) < 2:
         nan = float("nan")
         return {"low": nan, "high": nan, "confidence": confidence, "resamples": 0,
-                "undefined_resamples": 0, "method": "none"}  # fmt: skip
+                "undefined_resamples": 0, "method": "none", "capped_share": None}  # fmt: skip
     exact = len(p_seeds) ** len(p_seeds) * len(h_seeds) ** len(h_seeds) <= EXACT_DRAWS
     if exact:
         picks = itertools.product(
@@ -137,20 +142,23 @@ def bootstrap_interval(
         )  # fmt: skip
     cache: dict = {}
 
-    def advantage_of(p_pick, h_pick) -> float:
+    def advantage_of(p_pick, h_pick) -> tuple[float, bool]:
         # The envelope takes the best run per size: a run drawn twice counts once, so a draw is
         # its set of runs (computed once per set).
         key = (frozenset(p_pick), frozenset(h_pick))
         if key not in cache:
-            cache[key] = data_advantage(
-                prompt_runs[prompt_runs["seed"].isin(key[0])],
-                head_runs[head_runs["seed"].isin(key[1])],
-                levels,
-                log_space,
+            p_drawn = prompt_runs[prompt_runs["seed"].isin(key[0])]
+            h_drawn = head_runs[head_runs["seed"].isin(key[1])]
+            value = (
+                statistic(p_drawn, h_drawn, levels)
+                if statistic
+                else data_advantage(p_drawn, h_drawn, levels, log_space)
             )
+            cache[key] = (value, baseline_capped(p_drawn, h_drawn))
         return cache[key]
 
-    values = np.array([advantage_of(p, h) for p, h in picks])
+    drawn = [advantage_of(p, h) for p, h in picks]
+    values = np.array([value for value, _ in drawn])
     defined = values[np.isfinite(values)]
     low, high = percentile_interval(values, confidence)
     return {
@@ -160,7 +168,14 @@ def bootstrap_interval(
         "resamples": int(len(values)),
         "undefined_resamples": int(len(values) - len(defined)),
         "method": "exact" if exact else "random",
+        "capped_share": round(float(np.mean([capped for _, capped in drawn])), 4),
     }
+
+
+def baseline_capped(prompt_runs: pd.DataFrame, head_runs: pd.DataFrame) -> bool:
+    """Whether the baseline's best run stops below the prompt's best: the shared accuracy range
+    then leaves out the prompt's top, and the advantage over it is a bound."""
+    return bool(envelope(head_runs)[1][-1] < envelope(prompt_runs)[1][-1])
 
 
 def percentile_interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
@@ -172,100 +187,6 @@ def percentile_interval(values: np.ndarray, confidence: float) -> tuple[float, f
     tail = (1 - confidence) / 2 * 100
     low, high = np.percentile(defined, [tail, 100 - tail])
     return float(low), float(high)
-
-
-def advantage_bound(prompt_runs: pd.DataFrame, head_runs: pd.DataFrame) -> dict | None:
-    """What can be said when the curves share no accuracy range. If the prompt's worst point
-    (its smallest size) is at least the head's best, the head never catches up within its sizes:
-    the prompt is worth at least (the size where the head first reaches the prompt's smallest-
-    size accuracy, if it ever does, else the head's largest size - the prompt's smallest size)
-    points. The mirror case (the head's smallest size already matches the prompt's best) bounds
-    it from above by (head's smallest size - the size where the prompt first reaches it, else
-    its largest), zero or negative. None when the curves do overlap."""
-    ps, pa = envelope(prompt_runs)
-    hs, ha = envelope(head_runs)
-    if pa[0] >= ha[-1]:
-        # A head that ties the prompt's first point does so first at some size, maybe well
-        # below its largest (the envelope is flat after): that size is what it needs.
-        reached = points_needed(hs, ha, pa[0])[0]
-        return {"at_least": float((reached if np.isfinite(reached) else hs[-1]) - ps[0])}
-    if ha[0] >= pa[-1]:
-        reached = points_needed(ps, pa, ha[0])[0]
-        needs = reached if np.isfinite(reached) else ps[-1]
-        return {"at_most": float(hs[0] - needs) + 0.0}  # + 0.0: never "-0"
-    return None
-
-
-# Sizes a grid grows by (1-2-5 per decade): what the report names as the next size to run.
-LADDER = (1, 2, 5)
-
-
-def next_size(largest: float) -> int:
-    """The next size of the 1-2-5 ladder above `largest` (200 -> 500, 500 -> 1000)."""
-    decade = 10 ** int(np.floor(np.log10(largest)))
-    candidates = [decade * scale * b for scale in (1, 10) for b in LADDER]
-    return int(next(c for c in candidates if c > largest))
-
-
-def truncation(
-    prompt_runs: pd.DataFrame, head_runs: pd.DataFrame, levels: int, pool: int | None = None
-) -> dict | None:
-    """What the grid's end hides, when the curves overlap but one stops below the other's best.
-
-    The advantage averages over the accuracy range both curves reach. If the baseline's best
-    (at its largest size) is below the prompt's best, the levels between them are left out:
-    there the baseline needs more than its largest size, so counting it at its largest size gives
-    a lower bound of the advantage over the prompt's whole range (`at_least`); the mirror case
-    (the prompt stops below the baseline's best) gives an upper bound (`at_most`). None when
-    neither curve stops short (the shared range is each curve's whole range above the other's
-    start) or when the curves share no range (advantage_bound covers that).
-
-    `next_size` is what to run next: the next size of the 1-2-5 ladder, but never more than the
-    training `pool` (then `next_is_pool`); None when the capped curve already had the whole pool
-    (the answer is more than the pool holds)."""
-    ps, pa = envelope(prompt_runs)
-    hs, ha = envelope(head_runs)
-    low = max(pa[0], ha[0])
-    if not low < min(pa[-1], ha[-1]) or pa[-1] == ha[-1]:
-        return None
-    top = max(pa[-1], ha[-1])
-    grid = accuracy_levels(low, top, levels)
-    head_needs = points_needed(hs, ha, grid)
-    prompt_needs = points_needed(ps, pa, grid)
-    if ha[-1] < pa[-1]:  # the baseline stops short: it needs more than hs[-1] above ha[-1]
-        gap = np.where(np.isnan(head_needs), hs[-1], head_needs) - prompt_needs
-        side, largest = "at_least", hs[-1]
-    else:  # the prompt stops short
-        gap = head_needs - np.where(np.isnan(prompt_needs), ps[-1], prompt_needs)
-        side, largest = "at_most", ps[-1]
-    return {
-        side: round(float(np.mean(gap)), 3) + 0.0,
-        "capped_by": "baseline" if side == "at_least" else "prompt",
-        "left_out": [round(float(min(pa[-1], ha[-1])), 4), round(float(top), 4)],
-        "left_out_share": round(float((top - min(pa[-1], ha[-1])) / (top - low)), 3),
-        "largest_size": int(largest),
-        **_next(largest, pool),
-    }
-
-
-def _next(largest: float, pool: int | None) -> dict:
-    """What the protocol can run next above `largest`: the ladder's next size, or the pool."""
-    if pool is not None and largest >= pool:
-        return {"next_size": None, "pool": int(pool)}
-    following = next_size(largest)
-    if pool is not None and following > pool:
-        return {"next_size": int(pool), "pool": int(pool), "next_is_pool": True}
-    return {"next_size": following, **({"pool": int(pool)} if pool is not None else {})}
-
-
-def next_step_text(cut: dict) -> str:
-    """How the report says what would decide a capped comparison."""
-    if cut["next_size"] is None:
-        return (f"the capped side already had the whole training pool ({cut['pool']:,} points): "
-                "the answer is more than the pool holds")  # fmt: skip
-    if cut.get("next_is_pool"):
-        return f"the whole pool ({cut['next_size']:,} points) is the largest size left to try"
-    return f"{cut['next_size']:,} points would decide it"
 
 
 def seed_mean_envelope(runs: pd.DataFrame) -> pd.DataFrame:

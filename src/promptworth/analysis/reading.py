@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from promptworth.analysis.advantage import envelope, next_step_text
-from promptworth.analysis.render import advantage_text
+from promptworth.analysis.advantage import envelope
+from promptworth.analysis.wording import advantage_text, bound_spread_text, stopping_text
 
 
 def shared_range(curves: pd.DataFrame, prompt: str, baseline: str) -> tuple[float, float] | None:
@@ -76,14 +76,23 @@ def cap_sentence(result: dict, prompt: str, baseline: str) -> str:
         )
     low, high = cut["left_out"]
     if cut["capped_by"] == "baseline":
-        step = next_step_text(cut)
+        stopping = result.get("stopping")
+        # A summary from before the stopping rule (protocol v1) names no next step of its own.
+        step = (
+            stopping_text(stopping)
+            if stopping
+            else "its protocol (v1) had no stopping rule; protocol v2 (protocols/v2.md) grows "
+            "the grid until an answer, the pool or its size limit"
+        )
+        spread = bound_spread_text(result.get("bound_uncertainty")).removeprefix("; ")
         return (
             f"**A bound, not the answer:** {baseline}'s best run ({low:.3f}, by "
             f"{cut['largest_size']:,} points) stays below {prompt}'s best ({high:.3f}), so the "
             f"levels {low:.3f}-{high:.3f} ({cut['left_out_share']:.0%} of the range) are left "
             f"out; counting {baseline} at {cut['largest_size']:,} points where it never gets, the "
-            f"advantage over the prompt's whole range is at least {cut['at_least']:.0f} points. "
-            f"{step[:1].upper()}{step[1:]}."
+            f"advantage over the prompt's whole range is at least {cut['at_least']:.0f} points"
+            + (f" ({spread})" if spread else "")
+            + f". {step[:1].upper()}{step[1:]}."
         )
     return (
         f"{prompt}'s best run ({low:.3f}, by {cut['largest_size']:,} points) stays below "

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from promptworth.analysis.advantage import next_step_text
 from promptworth.analysis.results import COST_COLUMNS
+from promptworth.analysis.wording import advantage_text
 from promptworth.config.methods import find_method
 
 
@@ -23,71 +23,6 @@ def format_cell(cell: dict | None) -> str:
     if cell["none_rate_mean"] > 0:
         text += f" [{cell['none_rate_mean']:.2f}]"
     return text
-
-
-def advantage_text(res: dict | None) -> str:
-    """`354.3 points +- 214.4 (leave one run out), 95% bootstrap [62, 640]`, or the bound."""
-    if res is None:
-        return "not computed: the grid lacks one of the two methods"
-    if res["advantage"] is None:
-        bound = res.get("bound") or {}
-        if "at_least" in bound and bound["at_least"] <= 0:
-            # Both tried at the same sizes (a task tried by params): "at least 0" says nothing.
-            return (
-                "not measured by this grid: the prompt at its smallest size already matches the "
-                "baseline's best run, and the baseline was tried at no larger size; run the "
-                "baseline at more points (the next size up) to say how many the prompt saves"
-            )
-        if "at_least" in bound:
-            return (
-                f"at least {bound['at_least']:.0f} points: the prompt's smallest size already "
-                "matches the baseline's best run (the curves share no accuracy range)"
-            )
-        if "at_most" in bound:
-            return (
-                f"at most {bound['at_most']:.0f} points: the baseline's smallest size already "
-                "matches this method's best run (the curves share no accuracy range)"
-            )
-        return "undefined: the two curves share no accuracy range"
-    text = f"{res['advantage']:.1f} points"
-    if res["loo_std"] is not None:
-        text += f" +- {res['loo_std']:.1f} (leave one run out)"
-    boot = res.get("bootstrap") or {}
-    if boot.get("low") is not None:
-        text += (
-            f", {boot['confidence']:.0%} bootstrap interval [{boot['low']:.0f}, {boot['high']:.0f}]"
-        )
-    elif min(res.get("runs") or [2]) < 2:
-        text += " (one run of a method: no error bar; more seeds give one)"
-    rows = res.get("bootstrap_rows") or {}
-    if rows.get("low") is not None:
-        text += f"; over test rows and runs [{rows['low']:.0f}, {rows['high']:.0f}]" + (
-            "" if rows.get("stable", True) else " (not yet stable across bootstrap seeds)"
-        )
-    if res.get("seed_mean_advantage") is not None:
-        text += f"; seed-mean curves {res['seed_mean_advantage']:.1f}"
-    return text + truncation_text(res.get("truncation"))
-
-
-def truncation_text(cut: dict | None) -> str:
-    """What the grid's end leaves out, said as a bound (empty when nothing is left out)."""
-    if not cut:
-        return ""
-    low, high = cut["left_out"]
-    if "at_least" in cut:
-        return (
-            f". Capped by the grid: the baseline's best ({low:.3f}, at {cut['largest_size']:,} "
-            f"points) is below the prompt's ({high:.3f}), so accuracies {low:.3f}-{high:.3f} "
-            f"({cut['left_out_share']:.0%} of the range) are left out; over the prompt's whole "
-            f"range the advantage is at least {cut['at_least']:.0f} points (the baseline counted "
-            f"at its largest size where it never gets); {next_step_text(cut)}"
-        )
-    return (
-        f". Capped by the grid: the prompt's best ({low:.3f}, at {cut['largest_size']:,} "
-        f"points) is below the baseline's ({high:.3f}); over the baseline's whole range the "
-        f"advantage is at most {cut['at_most']:.0f} points (the prompt counted at its largest "
-        f"size where it never gets); {next_step_text(cut)}"
-    )
 
 
 def render_markdown(

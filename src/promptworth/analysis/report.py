@@ -9,13 +9,12 @@ from collections.abc import Callable
 import pandas as pd
 
 from promptworth.analysis.advantage import (
-    advantage_bound,
     bootstrap_interval,
     data_advantage,
     leave_one_run_out,
     seed_mean_envelope,
-    truncation,
 )
+from promptworth.analysis.bounds import advantage_bound, prompt_range_advantage, truncation
 from promptworth.analysis.uncertainty import RunRows, paired_bootstrap
 from promptworth.config.methods import comparison_pairs
 
@@ -45,6 +44,7 @@ def advantage_of(
     # An undefined advantage (the curves share no range: a bound instead) has no spread: the
     # left-out pairs and draws that happen to overlap would describe another quantity.
     defined = value == value
+    cut = truncation(p_runs, b_runs, levels, pool) if defined else None
     return {
         "advantage": finite(value),
         "loo_std": finite(loo["std"]) if defined else None,
@@ -62,8 +62,13 @@ def advantage_of(
             else None
         ),
         "seed_mean_advantage": finite(seed_mean),
-        "truncation": truncation(p_runs, b_runs, levels, pool) if value == value else None,
-        "bound": advantage_bound(p_runs, b_runs) if value != value else None,
+        "truncation": cut,
+        "bound_uncertainty": (
+            bound_uncertainty(p_runs, b_runs, levels, boot, rows, progress)
+            if cut and "at_least" in cut
+            else None
+        ),
+        "bound": advantage_bound(p_runs, b_runs, pool) if not defined else None,
         "runs": [int(p_runs["seed"].nunique()), int(b_runs["seed"].nunique())],
         "leave_one_run_out": [
             {"left_out": pair["left_out"], "advantage": finite(pair["advantage"])}
@@ -74,6 +79,37 @@ def advantage_of(
         "log10_ratio_loo_std": finite(log_loo["std"]) if log == log else None,
         "ratio": finite(10**log),
     }
+
+
+def bound_uncertainty(
+    p_runs: pd.DataFrame,
+    b_runs: pd.DataFrame,
+    levels: int,
+    boot: tuple,
+    rows: tuple[RunRows, RunRows] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict:
+    """The capped bound's own uncertainty ("at least N points" over the prompt's whole range,
+    advantage.prompt_range_advantage): its percentile interval over runs (enumerated exactly
+    when the draws are few) and, with `rows`, over test rows and runs together; each with the
+    share of draws in which the baseline stops below the prompt's best (in the others the
+    figure is the advantage itself, not a bound)."""
+    runs = bootstrap_interval(p_runs, b_runs, levels, *boot, statistic=prompt_range_advantage)
+    drawn = (
+        paired_bootstrap(*rows, levels, seed=boot[1], progress=progress, reading="prompt_range")
+        if rows
+        else None
+    )
+    shared = ("low", "high", "confidence", "resamples", "capped_share")
+    return {
+        "runs": _fields(runs, (*shared, "method")),
+        "rows": _fields(drawn, (*shared, "stable")) if drawn else None,
+    }
+
+
+def _fields(interval: dict, keys: tuple[str, ...]) -> dict:
+    """The named fields of an interval record, its ends JSON-safe (finite)."""
+    return {k: finite(interval[k]) if k in ("low", "high") else interval[k] for k in keys}
 
 
 def advantages(

@@ -81,24 +81,40 @@ def _points_needed(sizes: np.ndarray, curves: np.ndarray, levels: np.ndarray) ->
     return np.where(k > last, np.nan, out)
 
 
+# What a draw computes: the data advantage over the shared accuracy range ("shared"), or over
+# the prompt's whole range with the baseline counted at its largest size where it never gets
+# ("prompt_range": the capped bound's "at least N", advantage.prompt_range_advantage).
+READINGS = ("shared", "prompt_range")
+
+
 class _AdvantageDraws:
     """Paired draws of test rows and runs from one bootstrap seed, made in batches: the k-th
-    batch is the same however many batches come after it."""
+    batch is the same however many batches come after it. `capped` collects, per batch, which
+    draws have the baseline's best below the prompt's best."""
 
-    def __init__(self, prompt: RunRows, head: RunRows, levels: int, seed: int) -> None:
-        self.prompt, self.head = prompt, head
+    def __init__(
+        self, prompt: RunRows, head: RunRows, levels: int, seed: int, reading: str = "shared"
+    ) -> None:
+        if reading not in READINGS:
+            raise ValueError(f"reading must be one of {READINGS}, got {reading!r}")
+        self.prompt, self.head, self.reading = prompt, head, reading
         self.rng = np.random.default_rng(seed)
         self.fractions = np.linspace(0, 1, levels + 2)[1:-1]
+        self.capped: list[np.ndarray] = []
 
     def draw(self, size: int) -> np.ndarray:
         n_rows = self.prompt.correct.shape[1]
         counts = self.rng.multinomial(n_rows, np.full(n_rows, 1.0 / n_rows), size=size)
         ps, pa = _envelopes(self.prompt, counts, self.rng)
         hs, ha = _envelopes(self.head, counts, self.rng)
+        self.capped.append(ha[:, -1] < pa[:, -1])
         low = np.maximum(pa[:, 0], ha[:, 0])
-        high = np.minimum(pa[:, -1], ha[:, -1])
+        high = np.minimum(pa[:, -1], ha[:, -1]) if self.reading == "shared" else pa[:, -1]
         grid = low[:, None] + (high - low)[:, None] * self.fractions[None, :]
-        gap = (_points_needed(hs, ha, grid) - _points_needed(ps, pa, grid)).mean(axis=1)
+        head_needs = _points_needed(hs, ha, grid)
+        if self.reading == "prompt_range":
+            head_needs = np.where(np.isnan(head_needs), hs[-1], head_needs)
+        gap = (head_needs - _points_needed(ps, pa, grid)).mean(axis=1)
         return np.where(low < high, gap, np.nan)
 
     def take(self, total: int, chunk: int, have: int = 0) -> list[np.ndarray]:
@@ -122,16 +138,19 @@ def paired_bootstrap(
     tolerance: float = 1.0,
     confidence: float = 0.95,
     progress: Callable[[str], None] | None = None,
+    reading: str = "shared",
 ) -> dict:
     """Percentile interval of the advantage over paired test-row and run resamples. Starting at
     `start` resamples and doubling, stop when the intervals of bootstrap seeds `seed` and
     `seed + 1` agree within `tolerance` points at both ends (or MAX_RESAMPLES is reached, said
-    in `stable`); the interval reported pools both. `progress` hears one line per doubling."""
+    in `stable`); the interval reported pools both. `progress` hears one line per doubling.
+    `reading` (READINGS): the advantage, or the capped bound over the prompt's whole range;
+    `capped_share` is the share of draws whose baseline stops below the prompt's best."""
     if prompt.correct.shape[1] != head.correct.shape[1]:
         raise ValueError("the two methods were scored on different test rows")
     seeds = (
-        _AdvantageDraws(prompt, head, levels, seed),
-        _AdvantageDraws(prompt, head, levels, seed + 1),
+        _AdvantageDraws(prompt, head, levels, seed, reading),
+        _AdvantageDraws(prompt, head, levels, seed + 1, reading),
     )
     drawn: tuple[list, list] = ([], [])
     have, resamples = 0, start
@@ -148,7 +167,8 @@ def paired_bootstrap(
         stable = bool(moved < tolerance)
         if progress:
             progress(
-                f"test-row bootstrap: {resamples:,} draws per seed, ends moved {moved:.2f} points"
+                f"test-row bootstrap{'' if reading == 'shared' else ' (bound)'}: "
+                f"{resamples:,} draws per seed, ends moved {moved:.2f} points"
                 if np.isfinite(moved)
                 else f"test-row bootstrap: {resamples:,} draws per seed; an end is undefined "
                 "(a curve does not reach the level in some draws), no interval"
@@ -166,4 +186,7 @@ def paired_bootstrap(
         "undefined_resamples": int((~np.isfinite(both)).sum()),
         "seed_to_seed_change": float(moved) if np.isfinite(moved) else None,
         "stable": stable,
+        "capped_share": round(
+            float(np.concatenate([c for d in seeds for c in d.capped]).mean()), 4
+        ),
     }

@@ -135,20 +135,30 @@ def _rates(s: Section, name: str) -> list[float]:
 def _learning_rates(m: Section, with_head: bool) -> tuple[LearningRate, ...]:
     """learning_rate: a number, or a list of candidates; head_full also takes {backbone, head}
     (the pretrained LM and its freshly initialised head need very different steps), each a
-    number or a list: every combination is a candidate."""
-    if with_head and isinstance(m.raw.get("learning_rate"), dict):
-        rates = m.section("learning_rate")
-        unknown = set(rates.raw) - {"backbone", "head"}
-        if unknown:
-            raise m.fail(
-                "learning_rate", f"takes only 'backbone' and 'head', got {sorted(unknown)}"
-            )
-        return tuple(
-            LearningRate(lm, head)
-            for lm in _rates(rates, "backbone")
-            for head in _rates(rates, "head")
-        )
+    number or a list: every combination is a candidate; or a list of such mappings, each one
+    candidate (a pilot's second stage, which tries the first stage's best pairs only)."""
+    raw = m.raw.get("learning_rate")
+    if with_head and isinstance(raw, dict):
+        return _rate_pairs(m.section("learning_rate"), m)
+    if with_head and isinstance(raw, list) and any(isinstance(v, dict) for v in raw):
+        pairs: list[LearningRate] = []
+        for k, item in enumerate(m.list_("learning_rate")):
+            if not isinstance(item, dict):
+                raise m.fail("learning_rate", f"mixes numbers and mappings (item {k}: {item!r})")
+            item_section = Section(item, m.dotted(f"learning_rate[{k}]"), m.ctx)
+            pairs += _rate_pairs(item_section, m)
+        return tuple(pairs)
     return tuple(LearningRate(lm, lm if with_head else None) for lm in _rates(m, "learning_rate"))
+
+
+def _rate_pairs(rates: Section, m: Section) -> tuple[LearningRate, ...]:
+    """A {backbone, head} mapping: every combination of its rates."""
+    unknown = set(rates.raw) - {"backbone", "head"}
+    if unknown:
+        raise m.fail("learning_rate", f"takes only 'backbone' and 'head', got {sorted(unknown)}")
+    return tuple(
+        LearningRate(lm, head) for lm in _rates(rates, "backbone") for head in _rates(rates, "head")
+    )
 
 
 def read_eval(s: Section) -> EvalParams:
@@ -191,4 +201,5 @@ def read_report(s: Section, grid: GridParams) -> ReportParams:
         s.int_("bootstrap_resamples", 1),
         s.int_("bootstrap_seed", 0),
         s.int_("pilot_dev_rows", 0),
+        s.int_("size_limit", 1, optional=True),
     )

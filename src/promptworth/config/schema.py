@@ -212,6 +212,7 @@ class ReportParams:
     bootstrap_resamples: int
     bootstrap_seed: int
     pilot_dev_rows: int = 0  # dev rows a pilot read to choose settings (the labelled budget)
+    size_limit: int | None = None  # the protocol's largest size (compute): the stopping rule
 
 
 @dataclass(frozen=True)
