@@ -100,6 +100,11 @@ protocol_version() {
   esac
 }
 
+# head_full's learning_rate is set by deleting and adding the key (`~key`, then `+key=`), never by
+# `key=value`: Hydra merges a mapping ({backbone, head}) into a mapping but refuses to replace a
+# mapping with a list of pairs (the v2 pilot's second stage) or a list with a mapping, and a
+# workspace keeps whichever the last `dvc exp run` wrote into its params.yaml.
+
 published_cpu_args() {
   # What the published SmolLM2 run and its learning-rate pilot share: the data, the prompt
   # pattern, the steps and the precision rule (sets PUBLISHED_ARGS): training in float32 on
@@ -169,7 +174,7 @@ published_learning_rates() {
   if [ "${PILOT:-}" = v2 ]; then
     RATE_ARGS=(
       -S "methods.head_frozen.learning_rate=$PILOT_V2_FROZEN"
-      -S "methods.head_full.learning_rate=$PILOT_V2_HEAD_FULL"
+      -S "~methods.head_full.learning_rate" -S "+methods.head_full.learning_rate=$PILOT_V2_HEAD_FULL"
       -S "methods.prompt.learning_rate=$PILOT_V2_PROMPT"
       # Each candidate is scored on the dev rows at its last step only (no step is chosen).
       -S "train.early_stopping.eval_interval=1000000"
@@ -182,7 +187,7 @@ published_learning_rates() {
   fi
   RATE_ARGS=(
     -S "methods.head_frozen.learning_rate=1.0e-2"
-    -S "methods.head_full.learning_rate={backbone: 2.0e-5, head: 1.0e-2}"
+    -S "~methods.head_full.learning_rate" -S "+methods.head_full.learning_rate={backbone: 2.0e-5, head: 1.0e-2}"
     -S "methods.prompt.learning_rate=2.0e-5"
   )
   if [[ "${1:-}" != borrowed ]]; then
@@ -204,7 +209,7 @@ own_pilot_rates() {
   done
   RATE_ARGS=(
     -S "methods.head_frozen.learning_rate=${FROZEN_RATE}"
-    -S "methods.head_full.learning_rate={backbone: ${BACKBONE_RATE}, head: ${HEAD_RATE}}"
+    -S "~methods.head_full.learning_rate" -S "+methods.head_full.learning_rate={backbone: ${BACKBONE_RATE}, head: ${HEAD_RATE}}"
     -S "methods.prompt.learning_rate=${PROMPT_RATE}"
     -S "report.pilot_dev_rows=$1"
   )

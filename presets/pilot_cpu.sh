@@ -26,7 +26,7 @@ if [ "${PILOT:-rates}" = backbone ]; then
     -S "grid.prompt.methods=[]" \
     -S "grid.icl_zero.patterns=[]" \
     -S "grid.icl_few.patterns=[]" \
-    -S "methods.head_full.learning_rate={backbone: [1.0e-5, 2.0e-5, 5.0e-5], head: ${HEAD_RATE:-1.0e-2}}" \
+    -S "~methods.head_full.learning_rate" -S "+methods.head_full.learning_rate={backbone: [1.0e-5, 2.0e-5, 5.0e-5], head: ${HEAD_RATE:-1.0e-2}}" \
     "$@" run_head
 fi
 exec dvc exp run "${DATA_ARGS[@]}" "${MODEL_ARGS[@]}" "${PUBLISHED_ARGS[@]}" \
@@ -37,6 +37,6 @@ exec dvc exp run "${DATA_ARGS[@]}" "${MODEL_ARGS[@]}" "${PUBLISHED_ARGS[@]}" \
   -S "grid.icl_zero.patterns=[]" \
   -S "grid.icl_few.patterns=[]" \
   -S "methods.head_frozen.learning_rate=[1.0e-4,1.0e-3,1.0e-2,3.0e-2,1.0e-1]" \
-  -S "methods.head_full.learning_rate={backbone: 2.0e-5, head: [1.0e-4, 1.0e-3, 1.0e-2, 3.0e-2, 1.0e-1]}" \
+  -S "~methods.head_full.learning_rate" -S "+methods.head_full.learning_rate={backbone: 2.0e-5, head: [1.0e-4, 1.0e-3, 1.0e-2, 3.0e-2, 1.0e-1]}" \
   -S "methods.prompt.learning_rate=[1.0e-5,2.0e-5,5.0e-5]" \
   "$@" run_head run_prompt

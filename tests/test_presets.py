@@ -285,3 +285,18 @@ def test_the_gemma_preset_takes_its_own_v2_pilot_rates(tmp_path, local_data):
     assert pilot.returncode == 0, pilot.stderr
     params = parse_params(resolved_params((tmp_path / "args.txt").read_text().splitlines()))
     assert len(params.methods["head_full"].learning_rates) == 9
+
+
+def test_the_stand_in_dvc_refuses_what_hydra_refuses():
+    """A list never replaces a mapping by `key=value` (DVC: "Cannot merge DictConfig with
+    ListConfig"), which the v2 pilot's second stage met on a real `dvc exp run`; deleting the
+    key and adding it works, and `+key` needs the key absent."""
+    params = {"m": {"rate": {"backbone": 1, "head": 2}}, "sizes": [1, 2]}
+    with pytest.raises(ValueError, match="Cannot merge DictConfig with ListConfig"):
+        apply_settings(params, ["m.rate=[{backbone: 1, head: 3}]"])
+    swapped = apply_settings(params, ["~m.rate", "+m.rate=[{backbone: 1, head: 3}]"])
+    assert swapped["m"]["rate"] == [{"backbone": 1, "head": 3}]
+    with pytest.raises(ValueError, match="An item is already at 'm.rate'"):
+        apply_settings(params, ["+m.rate=1"])
+    assert apply_settings(params, ["m.rate={head: 5}"])["m"]["rate"] == {"backbone": 1, "head": 5}
+    assert apply_settings(params, ["sizes=[3]"])["sizes"] == [3]  # a list replaces a list

@@ -65,5 +65,25 @@ def apply_settings(params: dict, settings: list[str]) -> dict:
         *parents, last = key.split(".")
         for k in parents:
             node = node[k]
-        node[last] = yaml.safe_load(value)
+        node[last] = _set_value(node.get(last), yaml.safe_load(value), key, setting[0] == "+")
     return params
+
+
+def _set_value(old, new, key: str, adding: bool):
+    """What Hydra's override leaves at `key` (OmegaConf.update with merge=True): `+key` only
+    where nothing is; a mapping merged into a mapping; a list and a mapping never replace one
+    another (DVC stops: "Cannot merge DictConfig with ListConfig": delete with `~key`, then add
+    with `+key=`); anything else replaced."""
+    if adding and old is not None:
+        raise ValueError(f"Could not append to config. An item is already at '{key}'")
+    if isinstance(old, dict) and isinstance(new, dict):
+        merged = copy.deepcopy(old)
+        for k, v in new.items():
+            merged[k] = _set_value(merged.get(k), v, f"{key}.{k}", False)
+        return merged
+    if isinstance(old, dict | list) and isinstance(new, dict | list) and type(old) is not type(new):
+        kinds = {dict: "DictConfig", list: "ListConfig"}
+        raise ValueError(
+            f"Error merging override {key}: Cannot merge {kinds[type(old)]} with {kinds[type(new)]}"
+        )
+    return new
