@@ -108,6 +108,9 @@ def test_cap_sentence_reads_a_capped_grid_as_a_bound():
         "70% of those draws" in text
     )
     assert "over runs [20, 90] (every one of 729 draws, the baseline capped in 80%)" in text
+    assert "70% of those draws, in the others the figure is the advantage;" in text
+    capped["bound_uncertainty"]["rows"]["capped_share"] = 1.0
+    assert "capped in 100% of those draws;" in cap_sentence(capped, P, B)
     assert text.endswith("The protocol's stopping rule runs 500 points next; until then this is "
                          "a bound.")  # fmt: skip
     assert cap_sentence({"advantage": 23.8, "truncation": None}, P, B).startswith("Not capped")

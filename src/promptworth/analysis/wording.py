@@ -96,7 +96,9 @@ def bound_spread_text(spread: dict | None) -> str:
         text += (
             f"; {rows['confidence']:.0%} over test rows and runs [{rows['low']:.0f}, "
             f"{rows['high']:.0f}], the baseline capped in {rows['capped_share']:.0%} of those "
-            "draws (in the others the figure is the advantage itself)"
+            "draws"
+            # Where some draws are uncapped, the figure there is the advantage itself.
+            + ("" if rows["capped_share"] == 1 else ", in the others the figure is the advantage")
         )
     if runs.get("low") is not None:
         how = f"every one of {runs['resamples']:,} draws" if runs["method"] == "exact" else (
