@@ -27,10 +27,19 @@ def prompt_range_advantage(
     low = max(pa[0], ha[0])
     if not low < pa[-1]:
         return float("nan")
-    grid = accuracy_levels(low, pa[-1], levels)
+    return _gap_counting_largest(ps, pa, hs, ha, low, pa[-1], levels)
+
+
+def _gap_counting_largest(ps, pa, hs, ha, low: float, top: float, levels: int) -> float:
+    """Mean over `levels` accuracies inside (low, top) of the points the head needs less the
+    points the prompt needs, a curve that never reaches a level counted at its largest size
+    there: the one computation behind both bounds of `truncation` and the capped figure of
+    prompt_range_advantage (only the curve that stops short ever misses a level)."""
+    grid = accuracy_levels(low, top, levels)
     head_needs = points_needed(hs, ha, grid)
+    prompt_needs = points_needed(ps, pa, grid)
     return float(np.mean(np.where(np.isnan(head_needs), hs[-1], head_needs)
-                         - points_needed(ps, pa, grid)))  # fmt: skip
+                         - np.where(np.isnan(prompt_needs), ps[-1], prompt_needs)))  # fmt: skip
 
 
 def advantage_bound(
@@ -92,26 +101,23 @@ def truncation(
     neither curve stops short (the shared range is each curve's whole range above the other's
     start) or when the curves share no range (advantage_bound covers that).
 
-    `next_size` is what to run next: the next size of the 1-2-5 ladder, but never more than the
-    training `pool` (then `next_is_pool`); None when the capped curve already had the whole pool
-    (the answer is more than the pool holds)."""
+    `next_size` is what to run next (next_size: the 1-2-5 ladder below 500 points, doubling
+    from there), but never more than the training `pool` (then `next_is_pool`); None when the
+    capped curve already had the whole pool (the answer is more than the pool holds)."""
     ps, pa = envelope(prompt_runs)
     hs, ha = envelope(head_runs)
     low = max(pa[0], ha[0])
     if not low < min(pa[-1], ha[-1]) or pa[-1] == ha[-1]:
         return None
     top = max(pa[-1], ha[-1])
-    grid = accuracy_levels(low, top, levels)
-    head_needs = points_needed(hs, ha, grid)
-    prompt_needs = points_needed(ps, pa, grid)
-    if ha[-1] < pa[-1]:  # the baseline stops short: it needs more than hs[-1] above ha[-1]
-        gap = np.where(np.isnan(head_needs), hs[-1], head_needs) - prompt_needs
+    # The side that stops short needs more than its largest size above its best: counted there.
+    gap = _gap_counting_largest(ps, pa, hs, ha, low, top, levels)
+    if ha[-1] < pa[-1]:  # the baseline stops short
         side, largest = "at_least", hs[-1]
     else:  # the prompt stops short
-        gap = head_needs - np.where(np.isnan(prompt_needs), ps[-1], prompt_needs)
         side, largest = "at_most", ps[-1]
     return {
-        side: round(float(np.mean(gap)), 3) + 0.0,
+        side: round(gap, 3) + 0.0,
         "capped_by": "baseline" if side == "at_least" else "prompt",
         "left_out": [round(float(min(pa[-1], ha[-1])), 4), round(float(top), 4)],
         "left_out_share": round(float((top - min(pa[-1], ha[-1])) / (top - low)), 3),
@@ -121,7 +127,7 @@ def truncation(
 
 
 def _next(largest: float, pool: int | None) -> dict:
-    """What the protocol can run next above `largest`: the ladder's next size, or the pool."""
+    """What the protocol can run next above `largest`: next_size, or the pool."""
     if pool is not None and largest >= pool:
         return {"next_size": None, "pool": int(pool)}
     following = next_size(largest)

@@ -90,7 +90,7 @@ def bound_uncertainty(
     progress: Callable[[str], None] | None = None,
 ) -> dict:
     """The capped bound's own uncertainty ("at least N points" over the prompt's whole range,
-    advantage.prompt_range_advantage): its percentile interval over runs (enumerated exactly
+    bounds.prompt_range_advantage): its percentile interval over runs (enumerated exactly
     when the draws are few) and, with `rows`, over test rows and runs together; each with the
     share of draws in which the baseline stops below the prompt's best (in the others the
     figure is the advantage itself, not a bound)."""

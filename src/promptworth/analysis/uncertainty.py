@@ -83,7 +83,7 @@ def _points_needed(sizes: np.ndarray, curves: np.ndarray, levels: np.ndarray) ->
 
 # What a draw computes: the data advantage over the shared accuracy range ("shared"), or over
 # the prompt's whole range with the baseline counted at its largest size where it never gets
-# ("prompt_range": the capped bound's "at least N", advantage.prompt_range_advantage).
+# ("prompt_range": the capped bound's "at least N", bounds.prompt_range_advantage).
 READINGS = ("shared", "prompt_range")
 
 
