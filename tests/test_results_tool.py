@@ -155,3 +155,29 @@ def test_the_advantage_across_models_reads_only_the_shared_sizes(tmp_path):
     # Three seeds a side: the runs bootstrap enumerates all 27 x 27 equally likely draws.
     assert cut["bootstrap"]["resamples"] == 729 and cut["bootstrap"]["method"] == "exact"
     assert cut["bootstrap_rows"] is None
+
+
+def test_the_convergence_block_shows_each_answers_check_or_why_there_is_none(tmp_path, monkeypatch):
+    tool = load_tool("results")
+    monkeypatch.setattr(tool, "PUBLISHED", tmp_path)
+    publish(tmp_path / "a_v1", {"advantage": 1.0, "loo_std": 0.5})
+    publish(tmp_path / "b_open", {"advantage": 1.0, "stopping": {"status": "continue"}})
+    publish(tmp_path / "c_missing", {"advantage": 1.0, "stopping": {"status": "answer"}})
+    publish(tmp_path / "d_checked", {"advantage": 1.0, "stopping": {"status": "answer"}})
+    check = {
+        "series": {
+            "prompt/rank": {"size": 200, "seed": 0, "standard": 0.85, "doubled": 0.86,
+                            "gain": 0.01, "seed_std": 0.012},
+            "head_full/argmax": {"size": 200, "seed": 0, "standard": 0.81, "doubled": 0.805,
+                                 "gain": -0.005, "seed_std": 0.01},
+        },
+        "converged": True,
+    }  # fmt: skip
+    (tmp_path / "d_checked/convergence.json").write_text(json.dumps(check))
+    text = "\n".join(tool.convergence_block())
+    sections = text.split("**TREC-10 on SmolLM2**: ")[1:]
+    assert sections[0].startswith("not checked: published under protocol v1")
+    assert sections[1].startswith("not yet: the grid is unfinished")
+    assert sections[2].startswith("missing: no convergence.json: the grid stopped (answer)")
+    assert "| head_full/argmax | 200 | 0 | 0.810 | 0.805 | -0.005 | 0.010 |" in sections[3]
+    assert "Converged: no method gains more than its seed std" in sections[3]

@@ -3,7 +3,7 @@ match the code.
 
     python tools/publish.py copy WORKSPACE NAME --task "TREC-10" \
         --model "SmolLM2-135M-Instruct" --protocol protocols/trec10_smollm2.md \
-        --command "bash presets/offline/trec10.sh" [--headline]
+        --command "bash presets/offline/trec10.sh" [--headline] [--convergence CHECK.json]
     python tools/publish.py check
 
 `copy` refuses a workspace whose dvc.lock recorded code that differs from this checkout's (one
@@ -12,7 +12,9 @@ predictions (data/eval/<run>/: predictions.csv, metrics.json; megabytes) into pu
 with publication.json (task, model, classes, protocol, command, the workspace's
 commit); `--headline` also makes them this checkout's top-level dvc.lock, metrics/ and reports/
 (the answer the README leads with, what `dvc metrics diff` compares); the top-level params.yaml
-stays the project's defaults, the run's own is in published/NAME/params.yaml. `check` lists every
+stays the project's defaults, the run's own is in published/NAME/params.yaml. `--convergence`:
+protocol v2's check at the grid's largest size (`tools/convergence.py --json`), published as
+published/NAME/convergence.json and required once the grid has stopped. `check` lists every
 published answer and whether its lock still matches the code (exit 1 if one does not): a code
 change that touches a stage's files makes its published numbers stale until it is republished.
 Then `python tools/results.py` writes the tables.
@@ -29,7 +31,13 @@ from pathlib import Path
 
 import yaml
 
-from promptworth.tooling.published import PUBLISHED_FILES, label_count, lock_mismatches
+from promptworth.tooling.published import (
+    CONVERGENCE_FILE,
+    PUBLISHED_FILES,
+    convergence_problems,
+    label_count,
+    lock_mismatches,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 PUBLISHED = ROOT / "published"
@@ -55,6 +63,11 @@ def copy(args: argparse.Namespace) -> None:
             f"({len(problems)} files); rerun there on this code, or publish from a checkout of "
             "its commit:\n  " + "\n  ".join(problems)
         )
+    summary = json.loads((workspace / "metrics/summary.json").read_text())
+    check = json.loads(args.convergence.read_text()) if args.convergence else None
+    problems = convergence_problems(check, summary)
+    if problems:
+        sys.exit(f"error: {workspace}: " + "; ".join(problems) + " (tools/convergence.py --json)")
     target = PUBLISHED / args.name
     if (target / "eval").exists():  # a republication replaces every run's predictions
         shutil.rmtree(target / "eval")
@@ -65,6 +78,10 @@ def copy(args: argparse.Namespace) -> None:
         if args.headline and name != "params.yaml":  # the top-level params stay the defaults
             (ROOT / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(workspace / name, ROOT / name)
+    if check is not None:
+        (target / CONVERGENCE_FILE).write_text(json.dumps(check, indent=1) + "\n")
+    else:  # a republication without a check drops the last one's
+        (target / CONVERGENCE_FILE).unlink(missing_ok=True)
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=workspace, capture_output=True, text=True
     ).stdout.strip()
@@ -94,10 +111,16 @@ def check(_: argparse.Namespace) -> None:
         print("nothing published under published/")
     for lock in locks:
         problems = lock_mismatches(lock, ROOT, tracked)
-        stale += bool(problems)
         state = "matches the code" if not problems else f"STALE ({len(problems)} files changed)"
+        checked = lock.parent / CONVERGENCE_FILE
+        check = json.loads(checked.read_text()) if checked.is_file() else None
+        summary = json.loads((lock.parent / "metrics/summary.json").read_text())
+        unchecked = convergence_problems(check, summary)
+        if unchecked:
+            state += "; INCOMPLETE (convergence check)"
+        stale += bool(problems or unchecked)
         print(f"{lock.parent.name}: {state}")
-        for line in problems[:10]:
+        for line in problems[:10] + unchecked:
             print(f"  {line}")
     sys.exit(1 if stale else 0)
 
@@ -113,6 +136,11 @@ def main() -> None:
     put.add_argument("--protocol", required=True, help="the protocol file the run kept to")
     put.add_argument("--command", required=True, help="the command that produced it")
     put.add_argument("--headline", action="store_true", help="also the top-level answer")
+    put.add_argument(
+        "--convergence",
+        type=Path,
+        help="the grid's convergence check (tools/convergence.py --json)",
+    )
     put.set_defaults(run=copy)
     sub.add_parser("check", help="does every published lock match the code?").set_defaults(
         run=check

@@ -70,6 +70,38 @@ def lock_mismatches(lock_path: Path, root: Path, tracked: set[str]) -> list[str]
     return problems
 
 
+# Protocol v2's convergence check (tools/convergence.py --json), published beside the answer.
+CONVERGENCE_FILE = "convergence.json"
+FINAL_STATUSES = ("answer", "pool", "limit")
+
+
+def convergence_problems(check: dict | None, summary: dict) -> list[str]:
+    """What keeps a published answer's convergence check (`check`, None when absent) from being
+    the one protocol v2 asks for: once a grid has stopped (an answer, the pool or the limit)
+    both sides of the headline pair were trained with twice the steps at the grid's largest
+    size. An unfinished grid, or one written before the rule (no `stopping`), needs none yet."""
+    head = summary["headline"]
+    status = (head.get("stopping") or {}).get("status")
+    if check is None:
+        if status in FINAL_STATUSES:
+            return [f"no {CONVERGENCE_FILE}: the grid stopped ({status}) without its check"]
+        return []
+    pair = head["comparison"].split(" vs ")
+    sizes = [{int(s) for s in summary["accuracy"].get(side, {})} for side in pair]
+    largest = max(set.intersection(*sizes), default=None)
+    problems = []
+    for side in pair:
+        checked = (check.get("series") or {}).get(side)
+        if checked is None:
+            problems.append(f"{CONVERGENCE_FILE} does not check {side}")
+        elif checked["size"] != largest:
+            problems.append(
+                f"{CONVERGENCE_FILE} checks {side} at {checked['size']:,} points, the grid's "
+                f"largest size is {largest:,}"
+            )
+    return problems
+
+
 def label_count(params: dict) -> int:
     """Classes of a published run: the label words of the pattern its report reads."""
     patterns = params["format"]["patterns"]
