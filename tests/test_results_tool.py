@@ -97,6 +97,14 @@ def test_a_v2_summary_says_answer_pool_or_limit_with_the_bounds_interval(tmp_pat
     publish(tmp_path / "bbc3", {"advantage": 50.0, "loo_std": 5.0, "truncation": None,
                                "stopping": {"status": "answer"}})  # fmt: skip
     assert "| 50.0 +- 5.0 | answer |" in tool.tasks_block()[-1]
+    rows = {"low": 40.0, "high": 60.0, "capped_share": 0.39}
+    crossing = {"advantage": 50.0, "loo_std": 5.0, "truncation": None, "bootstrap_rows": rows,
+                "stopping": {"status": "answer"}}  # fmt: skip
+    publish(tmp_path / "bbc4", crossing)
+    assert (
+        "| 50.0 +- 5.0 [40, 60]; the baseline below the prompt's best in 39% of draws | answer |"
+        in tool.tasks_block()[-1]
+    )
 
 
 def test_links_are_relative_to_the_document(tmp_path, monkeypatch):

@@ -149,6 +149,9 @@ def advantage_cell(head: dict, interval: str = "bootstrap_rows") -> str:
             )
     elif head.get("advantage") is None:
         advantage = advantage_text(head)
+    elif (head.get(interval) or {}).get("capped_share"):  # an answer not every draw agrees on
+        share = head[interval]["capped_share"]
+        advantage += f"; the baseline below the prompt's best in {share:.0%} of draws"
     return advantage
 
 

@@ -94,10 +94,17 @@ def cap_sentence(result: dict, prompt: str, baseline: str) -> str:
             + (f" ({spread})" if spread else "")
             + f". {step[:1].upper()}{step[1:]}."
         )
+    answer = (result.get("stopping") or {}).get("status") == "answer"
     return (
         f"{prompt}'s best run ({low:.3f}, by {cut['largest_size']:,} points) stays below "
         f"{baseline}'s ({high:.3f}): the curves cross, and over the baseline's whole range the "
         f"advantage is at most {cut['at_most']:.0f} points."
+        + (
+            f" {baseline} reaches {prompt}'s best, so under protocol v2's stopping rule the "
+            "advantage above is the answer."
+            if answer
+            else ""
+        )
     )
 
 

@@ -52,6 +52,8 @@ def advantage_text(res: dict | None) -> str:
         text += f"; over test rows and runs [{rows['low']:.0f}, {rows['high']:.0f}]" + (
             "" if rows.get("stable", True) else " (not yet stable across bootstrap seeds)"
         )
+        if "at_least" not in (res.get("truncation") or {}):  # a capped bound says its own share
+            text += rows_capped_text(rows)
     if res.get("seed_mean_advantage") is not None:
         text += f"; seed-mean curves {res['seed_mean_advantage']:.1f}"
     return text + truncation_text(
@@ -81,7 +83,21 @@ def truncation_text(
         f". Capped by the grid: the prompt's best ({low:.3f}, at {cut['largest_size']:,} "
         f"points) is below the baseline's ({high:.3f}); over the baseline's whole range the "
         f"advantage is at most {cut['at_most']:.0f} points (the prompt counted at its largest "
-        f"size where it never gets); {next_step_text(cut)}"
+        "size where it never gets); "
+        # The baseline passing the prompt's best is the stopping rule's answer: no next size.
+        + (stopping_text(stopping) if stopping else next_step_text(cut))
+    )
+
+
+def rows_capped_text(rows: dict) -> str:
+    """` (in 39% of those draws the baseline's best stays below the prompt's: ...)`, where the
+    test-row draws do not all agree that the baseline reaches the prompt's best."""
+    share = rows.get("capped_share")
+    if not share:
+        return ""
+    return (
+        f" (in {share:.0%} of those draws the baseline's best stays below the prompt's: there "
+        "the figure covers only the accuracies both reach)"
     )
 
 
@@ -129,5 +145,10 @@ def stopping_text(stopping: dict) -> str:
         return (
             f"the protocol's stopping rule runs {stopping['next_size']:,} points next; until "
             "then this is a bound"
+        )
+    if kind == "answer":
+        return (
+            "the baseline reaches the prompt's best, so protocol v2's stopping rule ends the grid "
+            "here: the advantage covers the prompt's whole range, and this is the answer"
         )
     return ""
