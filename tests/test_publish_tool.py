@@ -95,6 +95,10 @@ def test_a_stopped_grid_publishes_only_with_its_convergence_check_at_the_largest
     one_sided.write_text(json.dumps(check_at(100, series=["prompt/rank"])))
     with pytest.raises(SystemExit, match="does not check head_full/argmax"):
         tool.copy(args(ws, convergence=one_sided))
+    failed = tmp_path / "failed.json"
+    failed.write_text(json.dumps({**check_at(100), "converged": False}))
+    with pytest.raises(SystemExit, match="not converged: the protocol doubles the steps"):
+        tool.copy(args(ws, convergence=failed))
     right = tmp_path / "right.json"
     right.write_text(json.dumps(check_at(100)))
     tool.copy(args(ws, convergence=right))

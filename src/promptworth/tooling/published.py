@@ -86,6 +86,11 @@ def convergence_problems(check: dict | None, summary: dict) -> list[str]:
         if status in FINAL_STATUSES:
             return [f"no {CONVERGENCE_FILE}: the grid stopped ({status}) without its check"]
         return []
+    if check.get("converged") is False:
+        return [
+            f"{CONVERGENCE_FILE} says the rule is not converged: the protocol doubles the steps "
+            "(train.epochs) and re-runs the grid before it publishes"
+        ]
     pair = head["comparison"].split(" vs ")
     sizes = [{int(s) for s in summary["accuracy"].get(side, {})} for side in pair]
     largest = max(set.intersection(*sizes), default=None)
