@@ -31,12 +31,14 @@ from pathlib import Path
 
 import yaml
 
+from promptworth.core.paths import SUMMARY
 from promptworth.tooling.published import (
     CONVERGENCE_FILE,
     PUBLISHED_FILES,
     convergence_problems,
     label_count,
     lock_mismatches,
+    read_convergence,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,7 +65,7 @@ def copy(args: argparse.Namespace) -> None:
             f"({len(problems)} files); rerun there on this code, or publish from a checkout of "
             "its commit:\n  " + "\n  ".join(problems)
         )
-    summary = json.loads((workspace / "metrics/summary.json").read_text())
+    summary = json.loads((workspace / SUMMARY).read_text())
     check = json.loads(args.convergence.read_text()) if args.convergence else None
     problems = convergence_problems(check, summary)
     if problems:
@@ -112,10 +114,8 @@ def check(_: argparse.Namespace) -> None:
     for lock in locks:
         problems = lock_mismatches(lock, ROOT, tracked)
         state = "matches the code" if not problems else f"STALE ({len(problems)} files changed)"
-        checked = lock.parent / CONVERGENCE_FILE
-        check = json.loads(checked.read_text()) if checked.is_file() else None
-        summary = json.loads((lock.parent / "metrics/summary.json").read_text())
-        unchecked = convergence_problems(check, summary)
+        summary = json.loads((lock.parent / SUMMARY).read_text())
+        unchecked = convergence_problems(read_convergence(lock.parent), summary)
         if unchecked:
             state += "; INCOMPLETE (convergence check)"
         stale += bool(problems or unchecked)

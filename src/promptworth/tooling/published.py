@@ -9,6 +9,7 @@ Pure helpers for tools/publish.py and its tests.
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import yaml
@@ -73,6 +74,12 @@ def lock_mismatches(lock_path: Path, root: Path, tracked: set[str]) -> list[str]
 # Protocol v2's convergence check (tools/convergence.py --json), published beside the answer.
 CONVERGENCE_FILE = "convergence.json"
 FINAL_STATUSES = ("answer", "pool", "limit")
+
+
+def read_convergence(folder: Path) -> dict | None:
+    """A published answer's convergence check (folder/convergence.json), None when absent."""
+    checked = folder / CONVERGENCE_FILE
+    return json.loads(checked.read_text()) if checked.is_file() else None
 
 
 def convergence_problems(check: dict | None, summary: dict) -> list[str]:
