@@ -112,14 +112,21 @@ published_cpu_args() {
   # CPU computes it natively and in float32 elsewhere (auto: emulated bf16 is ~5x slower).
   # Usage: published_cpu_args [PATIENCE]: train.early_stopping.patience, default null (fixed
   # steps, last weights, no dev row read: the published protocol); presets/selection_cpu.sh
-  # passes one. PROTOCOL=v2: no step cap (3 epochs at every size) and report.size_limit from
-  # SIZE_LIMIT (the protocol's compute limit in points; unset: none).
+  # passes one. PROTOCOL=v2: no step cap (3 epochs at every size), report.size_limit from
+  # SIZE_LIMIT (the protocol's compute limit in points; unset: none), and every run reads the
+  # dev rows once, at its last step, for the convergence check (protocols/v2.md): one
+  # evaluation (eval_interval past the last step) under a patience that never runs out, so the
+  # last step is the one kept, no weight changes and nothing is chosen.
   protocol_version
-  local max_steps=150
+  local max_steps=150 patience="${1:-null}"
   local v2_args=()
   if [ "$PROTOCOL_VERSION" = v2 ]; then
     max_steps=null
     v2_args=(-S "report.size_limit=${SIZE_LIMIT:-null}")
+    if [ -z "${1:-}" ]; then
+      patience=1000000
+      v2_args+=(-S "train.early_stopping.eval_interval=1000000")
+    fi
   fi
   PUBLISHED_ARGS=(
     -S "sample.dev_size=500"
@@ -130,7 +137,7 @@ published_cpu_args() {
     -S "train.epochs=3"
     -S "train.min_steps=30"
     -S "train.max_steps=$max_steps"
-    -S "train.early_stopping.patience=${1:-null}"
+    -S "train.early_stopping.patience=$patience"
     -S "train.cpu_bf16=false"
     -S "eval.cpu_bf16=auto"
     "${v2_args[@]}"

@@ -231,6 +231,9 @@ def test_protocol_v2_trains_uncapped_on_the_tasks_own_pilot_rates(
     assert params.train.max_steps is None and params.train.epochs == 3
     assert params.train.min_steps == 30  # below 500 points: the v1 steps, so v1 cells reproduce
     assert params.report.size_limit == 4000 and params.report.pilot_dev_rows == dev_rows
+    # Every run reads the dev rows once, at its last step (the convergence check's reading).
+    stop = params.train.early_stopping
+    assert stop.patience == 1000000 and stop.eval_interval == 1000000
     rate = {name: m.learning_rates for name, m in params.methods.items()}
     assert rate["head_frozen"] == (LearningRate(3.0e-2),)
     assert rate["head_full"] == (LearningRate(1.0e-5, 1.0e-3),)

@@ -22,8 +22,12 @@ def summary(stopping: dict | None) -> dict:
 
 
 def check_at(size: int, series=("prompt/rank", "head_full/argmax")) -> dict:
-    """tools/convergence.py --json's record, every series checked at `size`."""
-    return {"series": {s: {"size": size, "seed": 0} for s in series}, "converged": True}
+    """tools/convergence.py --json's record, every series checked at `size` on dev rows."""
+    return {
+        "rows": "dev",
+        "series": {s: {"size": size, "seed": 0} for s in series},
+        "converged": True,
+    }
 
 
 def workspace(path: Path, code: Path, stopping: dict | None = None) -> Path:
@@ -99,6 +103,10 @@ def test_a_stopped_grid_publishes_only_with_its_convergence_check_at_the_largest
     failed.write_text(json.dumps({**check_at(100), "converged": False}))
     with pytest.raises(SystemExit, match="not converged: the protocol doubles the steps"):
         tool.copy(args(ws, convergence=failed))
+    on_test = tmp_path / "test_rows.json"  # the first v2 record: test accuracy, no "rows"
+    on_test.write_text(json.dumps({k: v for k, v in check_at(100).items() if k != "rows"}))
+    with pytest.raises(SystemExit, match="does not read dev rows .* choose the steps on test"):
+        tool.copy(args(ws, convergence=on_test))
     right = tmp_path / "right.json"
     right.write_text(json.dumps(check_at(100)))
     tool.copy(args(ws, convergence=right))

@@ -173,11 +173,13 @@ def test_the_convergence_block_shows_each_answers_check_or_why_there_is_none(tmp
     publish(tmp_path / "c_missing", {"advantage": 1.0, "stopping": {"status": "answer"}})
     publish(tmp_path / "d_checked", {"advantage": 1.0, "stopping": {"status": "answer"}})
     check = {
+        "rows": "dev",
         "series": {
-            "prompt/rank": {"size": 200, "seed": 0, "standard": 0.85, "doubled": 0.86,
-                            "gain": 0.01, "seed_std": 0.012},
-            "head_full/argmax": {"size": 200, "seed": 0, "standard": 0.81, "doubled": 0.805,
-                                 "gain": -0.005, "seed_std": 0.01},
+            "prompt/rank": {"size": 200, "seed": 0, "epochs": [3, 6], "seeds": [0, 1, 2],
+                            "standard": 0.85, "doubled": 0.86, "gain": 0.01, "seed_std": 0.012},
+            "head_full/argmax": {"size": 200, "seed": 0, "epochs": [3, 6], "seeds": [0, 1, 2],
+                                 "standard": 0.81, "doubled": 0.805, "gain": -0.005,
+                                 "seed_std": 0.01},
         },
         "converged": True,
     }  # fmt: skip
@@ -187,5 +189,7 @@ def test_the_convergence_block_shows_each_answers_check_or_why_there_is_none(tmp
     assert sections[0].startswith("not checked: published under protocol v1")
     assert sections[1].startswith("not yet: the grid is unfinished")
     assert sections[2].startswith("missing: no convergence.json: the grid stopped (answer)")
-    assert "| head_full/argmax | 200 | 0 | 0.810 | 0.805 | -0.005 | 0.010 |" in sections[3]
-    assert "Converged: no method gains more than its seed std" in sections[3]
+    assert sections[3].startswith("dev accuracy with twice the steps")
+    row = "| head_full/argmax | 200 | 0 | 3 / 6 | 0.810 | 0.805 | -0.005 | 0.010 (0, 1, 2) |"
+    assert row in sections[3]
+    assert "Converged: no method gains more dev accuracy than its seed std" in sections[3]

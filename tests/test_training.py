@@ -203,3 +203,32 @@ def test_every_step_is_logged_once_in_order_with_its_own_loss():
     assert [r["train_loss"] for _, r in logged] == pytest.approx(computed)
     assert [r["train_loss"] for r in result.history] == pytest.approx(computed)
     assert [s for s, r in logged if "dev_accuracy" in r] == [10, 20, 30, 37]
+
+
+def test_a_dev_reading_at_the_last_step_changes_no_weight():
+    """Protocol v2's grid runs read the dev rows once, at the last step, under a patience that
+    never runs out (the convergence check's reading): the same training, the same weights, the
+    last step kept, as a run that reads no dev row."""
+
+    def run(patience, interval, on_evaluate):
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
+        x = torch.randn(10, 3)
+
+        def loss(m, batch):
+            return m(x[batch]).pow(2).mean()
+
+        settings = TrainSettings(25, 4, 0.05, 0.01, 0.1, eval_interval=interval, patience=patience)
+        result = train_loop(model, loss, 10, settings, 0, on_evaluate, progress=False)
+        return model, result
+
+    plain, plain_result = run(None, None, None)
+    read, read_result = run(1000000, 1000000, lambda step: {"dev_accuracy": 0.5, "dev_loss": 1.0})
+    assert all(
+        torch.equal(a, b) for a, b in zip(plain.parameters(), read.parameters(), strict=True)
+    )
+    assert [h["train_loss"] for h in plain_result.history] == [
+        h["train_loss"] for h in read_result.history
+    ]
+    assert read_result.chosen_step == read_result.steps_run == 25
+    assert read_result.kept_evaluation == {"dev_accuracy": 0.5, "dev_loss": 1.0}

