@@ -5,9 +5,11 @@
 
 RUN: a run's folder (data/runs/<run>) or its train.json. --standard: head_full and the prompt
 at the grid's largest size, every seed, under the protocol's rule; --doubled: the same at one
-seed with `train.epochs` doubled. Each must hold a dev reading at its last step: the grid's
-runs read no dev row, so they are run again with one evaluation at the last step, which keeps
-that step and changes no weight, e.g. (the task's grid command, then)
+seed with `train.epochs` doubled. Each must hold a dev reading at its last step. Under
+`PROTOCOL=v2` every grid run has one (presets/common.sh), so --standard is the grid's own runs
+and only the doubled runs are new; a run from before that has none and is run again with one
+evaluation at the last step, which keeps that step and changes no weight, e.g. (the task's grid
+command, then)
 
     ... run_head run_prompt -S train.early_stopping.patience=1000000 \
         -S train.early_stopping.eval_interval=1000000 -S 'grid.head.methods=[head_full]' \
@@ -73,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         help="the series to check (default: the headline pair)",
     )
     parser.add_argument("--json", type=Path, help="also write the check here")
-    args = parser.parse_args(argv)  # fmt: skip
+    args = parser.parse_args(argv)
     standard = [read_train_record(p) for p in args.standard]
     doubled = [read_train_record(p) for p in args.doubled]
     if args.grid_runs:

@@ -30,8 +30,8 @@ def series_name(record: dict) -> str:
 
 def dev_readings(records: list[dict]) -> pd.DataFrame:
     """One row per run's train.json record: series, size, seed, epochs, the learning rates and
-    the dev accuracy at the kept step (`accuracy`). A record without a dev reading (a grid run,
-    which reads no dev row) is an error that names the run."""
+    the dev accuracy at the kept step (`accuracy`). A record without a dev reading (a run from
+    before v2's grid runs read the dev rows) is an error that names the run."""
     rows = []
     for record in records:
         dev = record.get("kept_dev") or {}
@@ -64,7 +64,7 @@ def same_training(reading: dict, grid_run: dict) -> bool:
     """Whether a re-run with a dev reading trained exactly as the grid's run (the same training
     loss at every step: the same batches, the same updates, the same weights)."""
     losses = [[h["train_loss"] for h in r["history"]] for r in (reading, grid_run)]
-    return len(losses[0]) == len(losses[1]) and losses[0] == losses[1]
+    return losses[0] == losses[1]
 
 
 def convergence_check(standard: pd.DataFrame, doubled: pd.DataFrame, series: list[str]) -> dict:
