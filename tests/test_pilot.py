@@ -76,3 +76,17 @@ def test_the_command_prints_the_choice_from_the_runs_folder(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "- head_full: 2e-05, head 0.001 (dev accuracy 0.840 over 100, 1000 points)" in out
     assert "methods.prompt.learning_rate=[2e-05, 1e-05]" in out
+
+
+def test_the_table_tells_a_runs_best_from_the_protocols_choice(tmp_path, capsys):
+    # At 100 points head_full's run kept 2e-5/1e-2 (its best there); the choice over both sizes is
+    # 2e-5/1e-3, so "chosen" must mark 1e-3 at both sizes and never the 100-point run's best.
+    for r in RECORDS:
+        (tmp_path / f"{r['run']}").mkdir()
+        (tmp_path / f"{r['run']}/train.json").write_text(json.dumps(r))
+    main([str(tmp_path), "--v2"])
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| head_full")]
+    assert "| head_full-100-0 | 2e-05 | 0.01 | 0.800 | 0.600 | yes |  |" in rows
+    assert "| head_full-100-0 | 2e-05 | 0.001 | 0.780 | 0.600 |  | yes |" in rows
+    assert "| head_full-1000-0 | 2e-05 | 0.001 | 0.900 | 0.400 |  | yes |" in rows
+    assert sum(row.endswith(" yes |") for row in rows) == 2

@@ -27,24 +27,31 @@ def pilot_records(runs_dir: Path = RUNS) -> list[dict]:
     return [json.loads(p.read_text()) for p in sorted(runs_dir.glob("*/train.json"))]
 
 
-def pilot_table(runs_dir: Path = RUNS) -> list[str]:
-    lines = [
-        "| run | learning rate (LM) | head rate | dev accuracy | dev loss | chosen |",
-        "|---|---|---|---|---|---|",
-    ]
+def pilot_table(runs_dir: Path = RUNS, choice: dict[str, dict] | None = None) -> list[str]:
+    """One markdown row per candidate of every run. "best of its run" marks the rate that run
+    kept (its best dev accuracy at that size); with `choice` (`v2_choice`), "chosen" marks the
+    protocol's choice over both sizes, which may differ from one size's best."""
+    header = "| run | learning rate (LM) | head rate | dev accuracy | dev loss | best of its run |"
+    rule = "|---|---|---|---|---|---|"
+    if choice is not None:
+        header, rule = header + " chosen |", rule + "---|"
+    lines = [header, rule]
     for record in pilot_records(runs_dir):
         for c in record.get("learning_rate_candidates", []):
-            chosen = (c["learning_rate"], c["head_learning_rate"]) == (
-                record["learning_rate"],
-                record["head_learning_rate"],
-            )
+            rates = (c["learning_rate"], c["head_learning_rate"])
+            kept = rates == (record["learning_rate"], record["head_learning_rate"])
             dev = c.get("kept_dev", {})
             head = "" if c["head_learning_rate"] is None else f"{c['head_learning_rate']:g}"
-            lines.append(
+            row = (
                 f"| {record['run']} | {c['learning_rate']:g} | {head} | "
                 f"{dev.get('dev_accuracy', float('nan')):.3f} | "
-                f"{dev.get('dev_loss', float('nan')):.3f} | {'yes' if chosen else ''} |"
+                f"{dev.get('dev_loss', float('nan')):.3f} | {'yes' if kept else ''} |"
             )
+            if choice is not None:
+                best = choice.get(record["method"], {})
+                chosen = rates == (best.get("lm"), best.get("head"))
+                row += f" {'yes' if chosen else ''} |"
+            lines.append(row)
     return lines
 
 
@@ -104,12 +111,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--v2", action="store_true", help="protocol v2's two-size choice")
     parser.add_argument("--top", type=int, default=3, help="second-stage candidates per method")
     args = parser.parse_args(argv)
-    print("\n".join(pilot_table(args.runs_dir)))
     if not args.v2:
+        print("\n".join(pilot_table(args.runs_dir)))
         return
     frame = candidate_frame(pilot_records(args.runs_dir))
+    choice = v2_choice(frame)
+    print("\n".join(pilot_table(args.runs_dir, choice)))
     print("\nProtocol v2: mean dev accuracy over the pilot sizes")
-    for method, c in v2_choice(frame).items():
+    for method, c in choice.items():
         head = "" if c["head"] is None else f", head {c['head']:g}"
         print(f"- {method}: {c['lm']:g}{head} (dev accuracy {c['dev_accuracy']:.3f} over "
               f"{', '.join(map(str, c['sizes']))} points)")  # fmt: skip
