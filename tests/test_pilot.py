@@ -67,10 +67,14 @@ def test_a_list_of_rate_pairs_is_one_candidate_each_and_a_mixed_list_is_refused(
         parse_params(raw)
 
 
-def test_the_command_prints_the_choice_from_the_runs_folder(tmp_path, capsys):
+def write_runs(runs_dir):
     for r in RECORDS:
-        (tmp_path / f"{r['run']}").mkdir()
-        (tmp_path / f"{r['run']}/train.json").write_text(json.dumps(r))
+        (runs_dir / r["run"]).mkdir()
+        (runs_dir / r["run"] / "train.json").write_text(json.dumps(r))
+
+
+def test_the_command_prints_the_choice_from_the_runs_folder(tmp_path, capsys):
+    write_runs(tmp_path)
     assert len(pilot_records(tmp_path)) == 4
     main([str(tmp_path), "--v2", "--top", "2"])
     out = capsys.readouterr().out
@@ -81,9 +85,7 @@ def test_the_command_prints_the_choice_from_the_runs_folder(tmp_path, capsys):
 def test_the_table_tells_a_runs_best_from_the_protocols_choice(tmp_path, capsys):
     # At 100 points head_full's run kept 2e-5/1e-2 (its best there); the choice over both sizes is
     # 2e-5/1e-3, so "chosen" must mark 1e-3 at both sizes and never the 100-point run's best.
-    for r in RECORDS:
-        (tmp_path / f"{r['run']}").mkdir()
-        (tmp_path / f"{r['run']}/train.json").write_text(json.dumps(r))
+    write_runs(tmp_path)
     main([str(tmp_path), "--v2"])
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| head_full")]
     assert "| head_full-100-0 | 2e-05 | 0.01 | 0.800 | 0.600 | yes |  |" in rows

@@ -27,16 +27,17 @@ def pilot_records(runs_dir: Path = RUNS) -> list[dict]:
     return [json.loads(p.read_text()) for p in sorted(runs_dir.glob("*/train.json"))]
 
 
-def pilot_table(runs_dir: Path = RUNS, choice: dict[str, dict] | None = None) -> list[str]:
-    """One markdown row per candidate of every run. "best of its run" marks the rate that run
-    kept (its best dev accuracy at that size); with `choice` (`v2_choice`), "chosen" marks the
-    protocol's choice over both sizes, which may differ from one size's best."""
+def pilot_table(records: list[dict], choice: dict[str, dict] | None = None) -> list[str]:
+    """One markdown row per candidate of every run record (`pilot_records`). "best of its run"
+    marks the rate that run kept (its best dev accuracy at that size); with `choice`
+    (`v2_choice`), "chosen" marks the protocol's choice over both sizes, which may differ from
+    one size's best."""
     header = "| run | learning rate (LM) | head rate | dev accuracy | dev loss | best of its run |"
     rule = "|---|---|---|---|---|---|"
     if choice is not None:
         header, rule = header + " chosen |", rule + "---|"
     lines = [header, rule]
-    for record in pilot_records(runs_dir):
+    for record in records:
         for c in record.get("learning_rate_candidates", []):
             rates = (c["learning_rate"], c["head_learning_rate"])
             kept = rates == (record["learning_rate"], record["head_learning_rate"])
@@ -111,12 +112,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--v2", action="store_true", help="protocol v2's two-size choice")
     parser.add_argument("--top", type=int, default=3, help="second-stage candidates per method")
     args = parser.parse_args(argv)
+    records = pilot_records(args.runs_dir)  # read once: the table and the choice share it
     if not args.v2:
-        print("\n".join(pilot_table(args.runs_dir)))
+        print("\n".join(pilot_table(records)))
         return
-    frame = candidate_frame(pilot_records(args.runs_dir))
+    frame = candidate_frame(records)
     choice = v2_choice(frame)
-    print("\n".join(pilot_table(args.runs_dir, choice)))
+    print("\n".join(pilot_table(records, choice)))
     print("\nProtocol v2: mean dev accuracy over the pilot sizes")
     for method, c in choice.items():
         head = "" if c["head"] is None else f", head {c['head']:g}"
