@@ -4,6 +4,15 @@
                                                               # `dvc repro` of its slice
     python tools/runs_archive.py unpack slice.tar.gz          # on a connected clone, then
     dvc push --run-cache                                      # share it (or `dvc repro` there)
+    python tools/runs_archive.py pack one.tar.gz --run head_full-4000-2   # one run, or a glob:
+                                                              # --run 'prompt-*-4000-*'
+
+`--run` (repeatable, a glob over run names: the folder under data/runs/) packs only those runs'
+entries. A long grid on a machine that will not last keeps each finished run as its own small
+archive as it ends, instead of one archive over everything so far:
+
+    python tools/runs_archive.py keep runs/ --watch 60        # beside `dvc repro`: every minute,
+                                                              # runs/<run>.tar.gz for each new run
 
 `pack` takes from this workspace's DVC cache every run-cache entry of a run stage (one whose
 outputs are all under data/runs/ and data/logs/runs/) and the cached files those outputs are:
@@ -17,11 +26,13 @@ workspace's cache: `dvc repro` then restores those runs without training them, e
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import io
 import json
 import subprocess
 import sys
 import tarfile
+import time
 from pathlib import Path
 
 import yaml
@@ -42,13 +53,25 @@ def object_path(cache: Path, md5: str) -> Path:
     return cache / "files" / "md5" / md5[:2] / md5[2:]
 
 
-def run_entries(cache: Path) -> list[tuple[Path, dict]]:
-    """Run-cache entries of run stages: every output under data/runs/ or data/logs/runs/."""
+def run_name(out_path: str) -> str:
+    """The run an output belongs to: `data/runs/<run>` or `data/logs/runs/<run>` -> `<run>`."""
+    for prefix in RUN_OUTPUTS:
+        if out_path.startswith(prefix):
+            return out_path[len(prefix) :].split("/")[0]
+    raise ValueError(f"{out_path} is not a run's output")
+
+
+def run_entries(cache: Path, runs: list[str] | None = None) -> list[tuple[Path, dict]]:
+    """Run-cache entries of run stages: every output under data/runs/ or data/logs/runs/; with
+    `runs` (globs over run names), only the entries of runs that match one."""
     found = []
     for path in sorted((cache / "runs").glob("*/*/*")):
         entry = yaml.safe_load(path.read_text()) or {}
         outs = entry.get("outs") or []
-        if outs and all(o["path"].startswith(RUN_OUTPUTS) for o in outs):
+        if not outs or not all(o["path"].startswith(RUN_OUTPUTS) for o in outs):
+            continue
+        names = {run_name(o["path"]) for o in outs}
+        if runs is None or any(fnmatch.fnmatchcase(n, g) for n in names for g in runs):
             found.append((path, entry))
     return found
 
@@ -65,9 +88,12 @@ def objects_of(cache: Path, entry: dict) -> list[Path]:
     return objects
 
 
-def pack(repo: Path, archive: Path, max_mb: float) -> None:
+def pack(repo: Path, archive: Path, max_mb: float, runs: list[str] | None = None) -> None:
     cache = cache_dir(repo)
-    entries = run_entries(cache)
+    entries = run_entries(cache, runs)
+    if not entries and runs:
+        sys.exit(f"error: --run {' '.join(runs)}: no run-cache entry of a run by that name in "
+                 f"{cache} (the names are the folders under data/runs/)")  # fmt: skip
     if not entries:
         sys.exit(f"error: no run-cache entry of a run stage in {cache}: run `dvc repro` first")
     files = {p for p, _ in entries}
@@ -97,6 +123,39 @@ def pack(repo: Path, archive: Path, max_mb: float) -> None:
           f"{archive}")  # fmt: skip
 
 
+def is_saved(cache: Path, entry: dict) -> bool:
+    """Whether DVC has finished saving an entry's outputs: every directory listing, then every
+    file it lists, is in the cache."""
+    listings = [object_path(cache, out["md5"]) for out in entry["outs"]]
+    return all(p.is_file() for p in listings) and all(p.is_file() for p in objects_of(cache, entry))
+
+
+def keep(repo: Path, folder: Path, max_mb: float, refused: set[str] | None = None) -> list[str]:
+    """Pack every run whose entries are saved in the cache and that has no `<run>.tar.gz` in
+    `folder` yet, one archive per run; returns the runs packed. A run already kept is never
+    rewritten. A run that pack refuses (over max_mb: a kept checkpoint) is said once, added to
+    `refused` and passed over after, so one such run does not stop a watch over the rest."""
+    refused = set() if refused is None else refused
+    cache = cache_dir(repo)
+    saved: dict[str, bool] = {}
+    for _, entry in run_entries(cache):
+        for name in {run_name(o["path"]) for o in entry["outs"]}:
+            saved[name] = saved.get(name, True) and is_saved(cache, entry)
+    folder.mkdir(parents=True, exist_ok=True)
+    kept = []
+    for name in sorted(n for n, ok in saved.items() if ok and n not in refused):
+        if (folder / f"{name}.tar.gz").exists():
+            continue
+        try:
+            pack(repo, folder / f"{name}.tar.gz", max_mb, [name])
+        except SystemExit as refusal:
+            print(f"{name} not kept: {refusal}", file=sys.stderr)
+            refused.add(name)
+            continue
+        kept.append(name)
+    return kept
+
+
 def unpack(repo: Path, archive: Path) -> None:
     cache = cache_dir(repo)
     with tarfile.open(archive, "r:gz") as tar:
@@ -121,13 +180,36 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("action", choices=["pack", "unpack"])
-    parser.add_argument("archive", type=Path)
+    parser.add_argument("action", choices=["pack", "unpack", "keep"])
+    parser.add_argument("archive", type=Path, help="the archive; for keep, the folder of archives")
     parser.add_argument("--repo", type=Path, default=Path("."), help="the workspace (default .)")
     parser.add_argument("--max-mb", type=float, default=50.0, help="refuse a larger archive")
+    parser.add_argument(
+        "--run",
+        action="append",
+        metavar="GLOB",
+        help="pack only the runs whose name (the folder under data/runs/) matches; repeatable",
+    )
+    parser.add_argument(
+        "--watch",
+        type=float,
+        metavar="SECONDS",
+        help="keep only: look again every SECONDS until interrupted",
+    )
     args = parser.parse_args()
-    if args.action == "pack":
-        pack(args.repo.resolve(), args.archive.resolve(), args.max_mb)
+    if args.run and args.action != "pack":
+        parser.error("--run is for pack only (unpack merges everything in the archive)")
+    if args.watch is not None and args.action != "keep":
+        parser.error("--watch is for keep only")
+    if args.action == "keep":
+        refused: set[str] = set()
+        while True:
+            keep(args.repo.resolve(), args.archive.resolve(), args.max_mb, refused)
+            if args.watch is None:
+                break
+            time.sleep(args.watch)
+    elif args.action == "pack":
+        pack(args.repo.resolve(), args.archive.resolve(), args.max_mb, args.run)
     else:
         unpack(args.repo.resolve(), args.archive.resolve())
 

@@ -1,0 +1,127 @@
+"""tools/runs_archive.py on a made-up DVC cache (no dvc run): `pack --run` keeps only the named
+runs' entries and files, and a name that matches nothing is an error naming it."""
+
+import json
+import tarfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.tools import load_tool
+
+
+def fake_cache(root: Path, runs: list[str]) -> Path:
+    """A DVC 3 cache with one run-cache entry per run (a scores folder and a log folder) and one
+    entry of a shared stage (data/features), which no pack takes."""
+    cache = root / ".dvc" / "cache"
+
+    def obj(md5: str, text: str) -> None:
+        path = cache / "files" / "md5" / md5[:2] / md5[2:]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+    for i, run in enumerate(runs + ["features"]):
+        outs = []
+        for j, prefix in enumerate(["data/runs/", "data/logs/runs/"]):
+            file_md5, dir_md5 = f"{i:02d}{j}f" + "0" * 29, f"{i:02d}{j}d" + "0" * 29 + ".dir"
+            obj(file_md5, f"{run} {prefix}")
+            obj(dir_md5, json.dumps([{"md5": file_md5, "relpath": "scores.json"}]))
+            path = "data/features" if run == "features" else prefix + run
+            outs.append({"path": path, "md5": dir_md5})
+        entry = cache / "runs" / f"{i:02d}" / f"{i:02d}key" / "value"
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        entry.write_text(yaml.safe_dump({"cmd": "python pipeline/run.py", "outs": outs}))
+    return cache
+
+
+def packed_runs(archive: Path) -> set[str]:
+    with tarfile.open(archive) as tar:
+        entries = [m for m in tar.getmembers() if m.name.startswith("runs/")]
+        return {
+            yaml.safe_load(tar.extractfile(m).read())["outs"][0]["path"].split("/")[-1]
+            for m in entries
+        }
+
+
+@pytest.fixture()
+def tool(tmp_path, monkeypatch):
+    runs_archive = load_tool("runs_archive")
+    monkeypatch.setattr(runs_archive, "cache_dir", lambda repo: repo / ".dvc" / "cache")
+    fake_cache(tmp_path, ["head_full-4000-2", "prompt-qtype-4000-0", "prompt-qtype-2000-0"])
+    return runs_archive
+
+
+def test_pack_without_run_takes_every_run_and_no_shared_stage(tool, tmp_path):
+    tool.pack(tmp_path, tmp_path / "all.tar.gz", 50.0)
+    assert packed_runs(tmp_path / "all.tar.gz") == {
+        "head_full-4000-2",
+        "prompt-qtype-4000-0",
+        "prompt-qtype-2000-0",
+    }
+
+
+def test_pack_run_takes_only_the_matching_runs_and_their_files(tool, tmp_path):
+    archive = tmp_path / "one.tar.gz"
+    tool.pack(tmp_path, archive, 50.0, ["prompt-*-4000-*"])
+    assert packed_runs(archive) == {"prompt-qtype-4000-0"}
+    with tarfile.open(archive) as tar:
+        texts = [
+            tar.extractfile(m).read().decode()
+            for m in tar.getmembers()
+            if m.name.startswith("files/")
+        ]
+    assert sorted(t for t in texts if not t.startswith("[")) == [
+        "prompt-qtype-4000-0 data/logs/runs/",
+        "prompt-qtype-4000-0 data/runs/",
+    ]
+
+
+def test_pack_run_that_matches_nothing_names_the_glob(tool, tmp_path):
+    with pytest.raises(SystemExit, match="--run head_full-8000-0"):
+        tool.pack(tmp_path, tmp_path / "none.tar.gz", 50.0, ["head_full-8000-0"])
+    assert not (tmp_path / "none.tar.gz").exists()
+
+
+def test_run_name_reads_both_output_folders(tool):
+    assert tool.run_name("data/runs/head_full-10-0") == "head_full-10-0"
+    assert tool.run_name("data/logs/runs/prompt-qtype-10-1/train.log") == "prompt-qtype-10-1"
+    with pytest.raises(ValueError, match="data/features"):
+        tool.run_name("data/features")
+
+
+def test_keep_packs_each_whole_run_once_and_skips_one_dvc_is_still_saving(tool, tmp_path):
+    cache = tmp_path / ".dvc" / "cache"
+    kept = tmp_path / "kept"
+    # prompt-qtype-2000-0's log folder listing not saved yet: DVC is still writing that run.
+    entry = next(
+        p for p in (cache / "runs").glob("*/*/*") if "prompt-qtype-2000-0" in p.read_text()
+    )
+    listing = yaml.safe_load(entry.read_text())["outs"][1]["md5"]
+    unsaved = cache / "files" / "md5" / listing[:2] / listing[2:]
+    text = unsaved.read_text()
+    unsaved.unlink()
+    assert tool.keep(tmp_path, kept, 50.0) == ["head_full-4000-2", "prompt-qtype-4000-0"]
+    first = (kept / "head_full-4000-2.tar.gz").stat().st_mtime_ns
+    unsaved.write_text(text)
+    assert tool.keep(tmp_path, kept, 50.0) == ["prompt-qtype-2000-0"]
+    assert tool.keep(tmp_path, kept, 50.0) == []
+    assert (kept / "head_full-4000-2.tar.gz").stat().st_mtime_ns == first
+    assert packed_runs(kept / "prompt-qtype-2000-0.tar.gz") == {"prompt-qtype-2000-0"}
+
+
+def test_keep_says_a_refused_run_once_and_keeps_the_rest(tool, tmp_path, capsys):
+    cache = tmp_path / ".dvc" / "cache"
+    entry = next(p for p in (cache / "runs").glob("*/*/*") if "head_full-4000-2" in p.read_text())
+    listing = yaml.safe_load(entry.read_text())["outs"][0]["md5"]
+    files = json.loads((cache / "files" / "md5" / listing[:2] / listing[2:]).read_text())
+    weights = cache / "files" / "md5" / files[0]["md5"][:2] / files[0]["md5"][2:]
+    weights.write_bytes(b"0" * 2**20)  # a kept checkpoint, over a 0.5 MB limit
+    refused: set[str] = set()
+    kept = tmp_path / "kept"
+    assert tool.keep(tmp_path, kept, 0.5, refused) == ["prompt-qtype-2000-0", "prompt-qtype-4000-0"]
+    assert refused == {"head_full-4000-2"}
+    assert "head_full-4000-2 not kept" in capsys.readouterr().err
+    assert tool.keep(tmp_path, kept, 0.5, refused) == []
+    assert "not kept" not in capsys.readouterr().err
+    assert not (kept / "head_full-4000-2.tar.gz").exists()
