@@ -1,5 +1,6 @@
 """tools/runs_archive.py on a made-up DVC cache (no dvc run): `pack --run` keeps only the named
-runs' entries and files, and a name that matches nothing is an error naming it."""
+runs' entries and files, and a name that matches nothing is an error naming it; `keep` writes one
+archive per saved run, once, and passes over a run it cannot pack."""
 
 import json
 import tarfile

@@ -61,6 +61,11 @@ def run_name(out_path: str) -> str:
     raise ValueError(f"{out_path} is not a run's output")
 
 
+def entry_runs(entry: dict) -> set[str]:
+    """The runs a run-cache entry's outputs belong to (one, for a run stage)."""
+    return {run_name(out["path"]) for out in entry["outs"]}
+
+
 def run_entries(cache: Path, runs: list[str] | None = None) -> list[tuple[Path, dict]]:
     """Run-cache entries of run stages: every output under data/runs/ or data/logs/runs/; with
     `runs` (globs over run names), only the entries of runs that match one."""
@@ -70,8 +75,7 @@ def run_entries(cache: Path, runs: list[str] | None = None) -> list[tuple[Path, 
         outs = entry.get("outs") or []
         if not outs or not all(o["path"].startswith(RUN_OUTPUTS) for o in outs):
             continue
-        names = {run_name(o["path"]) for o in outs}
-        if runs is None or any(fnmatch.fnmatchcase(n, g) for n in names for g in runs):
+        if runs is None or any(fnmatch.fnmatchcase(n, g) for n in entry_runs(entry) for g in runs):
             found.append((path, entry))
     return found
 
@@ -96,6 +100,14 @@ def pack(repo: Path, archive: Path, max_mb: float, runs: list[str] | None = None
                  f"{cache} (the names are the folders under data/runs/)")  # fmt: skip
     if not entries:
         sys.exit(f"error: no run-cache entry of a run stage in {cache}: run `dvc repro` first")
+    write_archive(cache, entries, archive, max_mb)
+
+
+def write_archive(
+    cache: Path, entries: list[tuple[Path, dict]], archive: Path, max_mb: float
+) -> None:
+    """The entries and the cached files they name, as one archive, written whole or not at all;
+    refused (SystemExit) when a file is missing or the whole is over max_mb."""
     files = {p for p, _ in entries}
     for _, entry in entries:
         files.update(objects_of(cache, entry))
@@ -137,17 +149,20 @@ def keep(repo: Path, folder: Path, max_mb: float, refused: set[str] | None = Non
     `refused` and passed over after, so one such run does not stop a watch over the rest."""
     refused = set() if refused is None else refused
     cache = cache_dir(repo)
-    saved: dict[str, bool] = {}
-    for _, entry in run_entries(cache):
-        for name in {run_name(o["path"]) for o in entry["outs"]}:
-            saved[name] = saved.get(name, True) and is_saved(cache, entry)
+    by_run: dict[str, list[tuple[Path, dict]]] = {}
+    for path, entry in run_entries(cache):
+        for name in entry_runs(entry):
+            by_run.setdefault(name, []).append((path, entry))
     folder.mkdir(parents=True, exist_ok=True)
     kept = []
-    for name in sorted(n for n, ok in saved.items() if ok and n not in refused):
-        if (folder / f"{name}.tar.gz").exists():
+    for name, entries in sorted(by_run.items()):
+        archive = folder / f"{name}.tar.gz"
+        if name in refused or archive.exists():
             continue
+        if not all(is_saved(cache, entry) for _, entry in entries):
+            continue  # DVC is still saving this run: the next look takes it
         try:
-            pack(repo, folder / f"{name}.tar.gz", max_mb, [name])
+            write_archive(cache, entries, archive, max_mb)
         except SystemExit as refusal:
             print(f"{name} not kept: {refusal}", file=sys.stderr)
             refused.add(name)
