@@ -84,6 +84,16 @@ def test_pack_run_that_matches_nothing_names_the_glob(tool, tmp_path):
     assert not (tmp_path / "none.tar.gz").exists()
 
 
+def test_pack_with_a_listing_missing_is_refused_naming_it(tool, tmp_path):
+    cache = tmp_path / ".dvc" / "cache"
+    entry = next(p for p in (cache / "runs").glob("*/*/*") if "head_full-4000-2" in p.read_text())
+    listing = yaml.safe_load(entry.read_text())["outs"][0]["md5"]
+    (cache / "files" / "md5" / listing[:2] / listing[2:]).unlink()
+    with pytest.raises(SystemExit, match=f"cached files are missing.*{listing[2:]}"):
+        tool.pack(tmp_path, tmp_path / "broken.tar.gz", 50.0, ["head_full-4000-2"])
+    assert not (tmp_path / "broken.tar.gz").exists()
+
+
 def test_run_name_reads_both_output_folders(tool):
     assert tool.run_name("data/runs/head_full-10-0") == "head_full-10-0"
     assert tool.run_name("data/logs/runs/prompt-qtype-10-1/train.log") == "prompt-qtype-10-1"

@@ -82,12 +82,13 @@ def run_entries(cache: Path, runs: list[str] | None = None) -> list[tuple[Path, 
 
 def objects_of(cache: Path, entry: dict) -> list[Path]:
     """The cached objects an entry's outputs need: each file, each directory's listing and its
-    files."""
+    files. A listing not in the cache (DVC still saving the run, or a lost file) stands for its
+    directory: the callers' check that every object is a file then finds it missing."""
     objects = []
     for out in entry["outs"]:
         top = object_path(cache, out["md5"])
         objects.append(top)
-        if out["md5"].endswith(".dir"):
+        if out["md5"].endswith(".dir") and top.is_file():
             objects += [object_path(cache, f["md5"]) for f in json.loads(top.read_text())]
     return objects
 
@@ -136,10 +137,9 @@ def write_archive(
 
 
 def is_saved(cache: Path, entry: dict) -> bool:
-    """Whether DVC has finished saving an entry's outputs: every directory listing, then every
-    file it lists, is in the cache."""
-    listings = [object_path(cache, out["md5"]) for out in entry["outs"]]
-    return all(p.is_file() for p in listings) and all(p.is_file() for p in objects_of(cache, entry))
+    """Whether DVC has finished saving an entry's outputs: every object they need is in the
+    cache (write_archive's check, without its refusal)."""
+    return all(p.is_file() for p in objects_of(cache, entry))
 
 
 def keep(repo: Path, folder: Path, max_mb: float, refused: set[str] | None = None) -> list[str]:
