@@ -1,6 +1,7 @@
 """tools/runs_archive.py on a made-up DVC cache (no dvc run): `pack --run` keeps only the named
 runs' entries and files, and a name that matches nothing is an error naming it; `keep` writes one
-archive per saved run, once, and passes over a run it cannot pack."""
+archive per saved run, once, a run that trains again under other params as a second archive
+of its new entry only, and passes over a run it cannot pack."""
 
 import json
 import tarfile
@@ -136,3 +137,33 @@ def test_keep_says_a_refused_run_once_and_keeps_the_rest(tool, tmp_path, capsys)
     assert tool.keep(tmp_path, kept, 0.5, refused) == []
     assert "not kept" not in capsys.readouterr().err
     assert not (kept / "head_full-4000-2.tar.gz").exists()
+
+
+def test_keep_writes_a_second_archive_when_a_run_trains_again_under_other_params(tool, tmp_path):
+    cache = tmp_path / ".dvc" / "cache"
+    kept = tmp_path / "kept"
+    tool.keep(tmp_path, kept, 50.0)
+    # head_full-4000-2 again at twice the epochs (the convergence check): the same run name, a
+    # new run-cache entry whose outputs are new files.
+    first = next(p for p in (cache / "runs").glob("*/*/*") if "head_full-4000-2" in p.read_text())
+    outs = []
+    for j, prefix in enumerate(["data/runs/", "data/logs/runs/"]):
+        file_md5, dir_md5 = f"99{j}f" + "0" * 29, f"99{j}d" + "0" * 29 + ".dir"
+        for md5, text in [(file_md5, f"doubled {prefix}"), (dir_md5, json.dumps(
+            [{"md5": file_md5, "relpath": "scores.json"}]))]:  # fmt: skip
+            path = cache / "files" / "md5" / md5[:2] / md5[2:]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+        outs.append({"path": prefix + "head_full-4000-2", "md5": dir_md5})
+    second = first.parent / "doubled12epochs"
+    second.write_text(yaml.safe_dump({"cmd": "python pipeline/run.py", "outs": outs}))
+    assert tool.keep(tmp_path, kept, 50.0) == ["head_full-4000-2+doubled1"]
+    with tarfile.open(kept / "head_full-4000-2+doubled1.tar.gz") as tar:
+        names = tar.getnames()
+    assert [n for n in names if n.startswith("runs/")] == [second.relative_to(cache).as_posix()]
+    assert sum(n.startswith("files/") for n in names) == 4  # its two listings and two files
+    assert tool.keep(tmp_path, kept, 50.0) == []
+    assert sorted(p.name for p in kept.glob("head_full-4000-2*")) == [
+        "head_full-4000-2+doubled1.tar.gz",
+        "head_full-4000-2.tar.gz",
+    ]

@@ -14,6 +14,10 @@ archive as it ends, instead of one archive over everything so far:
     python tools/runs_archive.py keep runs/ --watch 60        # beside `dvc repro`: every minute,
                                                               # runs/<run>.tar.gz for each new run
 
+A run that trains again under other params (a convergence check's doubled steps keep the grid
+run's name) is kept beside its first archive as `runs/<run>+<entry>.tar.gz`, its new entry only;
+`unpack` every archive of the folder to restore both.
+
 `pack` takes from this workspace's DVC cache every run-cache entry of a run stage (one whose
 outputs are all under data/runs/ and data/logs/runs/) and the cached files those outputs are:
 scores, train records, logs; no checkpoint unless train.keep_checkpoint kept one, and no model,
@@ -142,10 +146,29 @@ def is_saved(cache: Path, entry: dict) -> bool:
     return all(p.is_file() for p in objects_of(cache, entry))
 
 
+_MEMBERS: dict[tuple[str, int], set[str]] = {}  # (archive, mtime) -> its run-cache entries
+
+
+def kept_entries(folder: Path, name: str) -> set[str]:
+    """The run-cache entries (their paths in the cache: `runs/<..>/<..>/<..>`) that a run's
+    archives in `folder` already hold: `<run>.tar.gz` and any later `<run>+<entry>.tar.gz`."""
+    held: set[str] = set()
+    for archive in [folder / f"{name}.tar.gz", *sorted(folder.glob(f"{name}+*.tar.gz"))]:
+        if archive.is_file():
+            stamp = (str(archive), archive.stat().st_mtime_ns)
+            if stamp not in _MEMBERS:  # a watch looks every minute: read each archive once
+                with tarfile.open(archive) as tar:
+                    _MEMBERS[stamp] = {n for n in tar.getnames() if n.startswith("runs/")}
+            held |= _MEMBERS[stamp]
+    return held
+
+
 def keep(repo: Path, folder: Path, max_mb: float, refused: set[str] | None = None) -> list[str]:
-    """Pack every run whose entries are saved in the cache and that has no `<run>.tar.gz` in
-    `folder` yet, one archive per run; returns the runs packed. A run already kept is never
-    rewritten. A run that pack refuses (over max_mb: a kept checkpoint) is said once, added to
+    """Pack every run whose entries are saved in the cache and are in no archive in `folder`
+    yet: `<run>.tar.gz` for a run's first entries, and `<run>+<entry>.tar.gz` (the new ones only)
+    when the same run trains again with other params (a convergence check's doubled steps reuses
+    the grid run's name); returns the archives written, without `.tar.gz`. An archive is never
+    rewritten. One that pack refuses (over max_mb: a kept checkpoint) is said once, added to
     `refused` and passed over after, so one such run does not stop a watch over the rest."""
     refused = set() if refused is None else refused
     cache = cache_dir(repo)
@@ -156,18 +179,24 @@ def keep(repo: Path, folder: Path, max_mb: float, refused: set[str] | None = Non
     folder.mkdir(parents=True, exist_ok=True)
     kept = []
     for name, entries in sorted(by_run.items()):
-        archive = folder / f"{name}.tar.gz"
-        if name in refused or archive.exists():
+        label = name
+        if (folder / f"{name}.tar.gz").exists():
+            held = kept_entries(folder, name)
+            entries = [(p, e) for p, e in entries if p.relative_to(cache).as_posix() not in held]
+            if not entries:
+                continue
+            label = f"{name}+{entries[0][0].name[:8]}"
+        if label in refused:
             continue
         if not all(is_saved(cache, entry) for _, entry in entries):
             continue  # DVC is still saving this run: the next look takes it
         try:
-            write_archive(cache, entries, archive, max_mb)
+            write_archive(cache, entries, folder / f"{label}.tar.gz", max_mb)
         except SystemExit as refusal:
-            print(f"{name} not kept: {refusal}", file=sys.stderr)
-            refused.add(name)
+            print(f"{label} not kept: {refusal}", file=sys.stderr)
+            refused.add(label)
             continue
-        kept.append(name)
+        kept.append(label)
     return kept
 
 
