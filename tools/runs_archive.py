@@ -186,6 +186,8 @@ def keep(repo: Path, folder: Path, max_mb: float, refused: set[str] | None = Non
             if not entries:
                 continue
             label = f"{name}+{entries[0][0].name[:8]}"
+            if (folder / f"{label}.tar.gz").exists():  # two entries alike in 8 characters
+                label = f"{name}+{entries[0][0].name}"
         if label in refused:
             continue
         if not all(is_saved(cache, entry) for _, entry in entries):
