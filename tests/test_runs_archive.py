@@ -13,24 +13,33 @@ import yaml
 from tests.tools import load_tool
 
 
+def write_object(cache: Path, md5: str, text: str) -> None:
+    """A cached file (or directory listing) where DVC 3 keeps it."""
+    path = cache / "files" / "md5" / md5[:2] / md5[2:]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def fake_outputs(cache: Path, key: str, run: str) -> list[dict]:
+    """A run's two outputs (a scores folder and a log folder), each a listing of one file, in the
+    cache; `key` (3 characters) makes their md5s unique."""
+    outs = []
+    for j, prefix in enumerate(["data/runs/", "data/logs/runs/"]):
+        file_md5, dir_md5 = f"{key}{j}f" + "0" * 28, f"{key}{j}d" + "0" * 28 + ".dir"
+        write_object(cache, file_md5, f"{run} {prefix}")
+        write_object(cache, dir_md5, json.dumps([{"md5": file_md5, "relpath": "scores.json"}]))
+        outs.append({"path": prefix + run, "md5": dir_md5})
+    return outs
+
+
 def fake_cache(root: Path, runs: list[str]) -> Path:
     """A DVC 3 cache with one run-cache entry per run (a scores folder and a log folder) and one
     entry of a shared stage (data/features), which no pack takes."""
     cache = root / ".dvc" / "cache"
-
-    def obj(md5: str, text: str) -> None:
-        path = cache / "files" / "md5" / md5[:2] / md5[2:]
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-
     for i, run in enumerate(runs + ["features"]):
-        outs = []
-        for j, prefix in enumerate(["data/runs/", "data/logs/runs/"]):
-            file_md5, dir_md5 = f"{i:02d}{j}f" + "0" * 29, f"{i:02d}{j}d" + "0" * 29 + ".dir"
-            obj(file_md5, f"{run} {prefix}")
-            obj(dir_md5, json.dumps([{"md5": file_md5, "relpath": "scores.json"}]))
-            path = "data/features" if run == "features" else prefix + run
-            outs.append({"path": path, "md5": dir_md5})
+        outs = fake_outputs(cache, f"{i:03d}", run)
+        if run == "features":
+            outs = [{**out, "path": "data/features"} for out in outs]
         entry = cache / "runs" / f"{i:02d}" / f"{i:02d}key" / "value"
         entry.parent.mkdir(parents=True, exist_ok=True)
         entry.write_text(yaml.safe_dump({"cmd": "python pipeline/run.py", "outs": outs}))
@@ -146,15 +155,7 @@ def test_keep_writes_a_second_archive_when_a_run_trains_again_under_other_params
     # head_full-4000-2 again at twice the epochs (the convergence check): the same run name, a
     # new run-cache entry whose outputs are new files.
     first = next(p for p in (cache / "runs").glob("*/*/*") if "head_full-4000-2" in p.read_text())
-    outs = []
-    for j, prefix in enumerate(["data/runs/", "data/logs/runs/"]):
-        file_md5, dir_md5 = f"99{j}f" + "0" * 29, f"99{j}d" + "0" * 29 + ".dir"
-        for md5, text in [(file_md5, f"doubled {prefix}"), (dir_md5, json.dumps(
-            [{"md5": file_md5, "relpath": "scores.json"}]))]:  # fmt: skip
-            path = cache / "files" / "md5" / md5[:2] / md5[2:]
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
-        outs.append({"path": prefix + "head_full-4000-2", "md5": dir_md5})
+    outs = fake_outputs(cache, "999", "head_full-4000-2")
     second = first.parent / "doubled12epochs"
     second.write_text(yaml.safe_dump({"cmd": "python pipeline/run.py", "outs": outs}))
     assert tool.keep(tmp_path, kept, 50.0) == ["head_full-4000-2+doubled1"]
