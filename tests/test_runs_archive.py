@@ -168,3 +168,25 @@ def test_keep_writes_a_second_archive_when_a_run_trains_again_under_other_params
         "head_full-4000-2+doubled1.tar.gz",
         "head_full-4000-2.tar.gz",
     ]
+
+
+def test_keep_names_an_entry_in_full_when_its_first_8_characters_are_taken(tool, tmp_path):
+    cache = tmp_path / ".dvc" / "cache"
+    kept = tmp_path / "kept"
+    tool.keep(tmp_path, kept, 50.0)
+    first = next(p for p in (cache / "runs").glob("*/*/*") if "head_full-4000-2" in p.read_text())
+    for key, name in [("998", "doubled12epochs"), ("999", "doubled1later")]:
+        outs = fake_outputs(cache, key, "head_full-4000-2")
+        entry = first.parent / name
+        entry.write_text(yaml.safe_dump({"cmd": "python pipeline/run.py", "outs": outs}))
+        tool.keep(tmp_path, kept, 50.0)
+    # the second new entry shares "doubled1" with the first: it takes its whole name, and the
+    # first archive is not rewritten.
+    assert sorted(p.name for p in kept.glob("head_full-4000-2+*")) == [
+        "head_full-4000-2+doubled1.tar.gz",
+        "head_full-4000-2+doubled1later.tar.gz",
+    ]
+    with tarfile.open(kept / "head_full-4000-2+doubled1.tar.gz") as tar:
+        assert [n for n in tar.getnames() if n.startswith("runs/")] == [
+            (first.parent / "doubled12epochs").relative_to(cache).as_posix()
+        ]
