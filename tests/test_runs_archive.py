@@ -32,6 +32,16 @@ def fake_outputs(cache: Path, key: str, run: str) -> list[dict]:
     return outs
 
 
+def train_again(cache: Path, run: str, key: str, entry_name: str) -> Path:
+    """A second run-cache entry for `run` (the same stage trained under other params: the
+    convergence check's doubled steps), beside its first, with new output files; its path."""
+    first = next(p for p in (cache / "runs").glob("*/*/*") if run in p.read_text())
+    entry = first.parent / entry_name
+    outs = fake_outputs(cache, key, run)
+    entry.write_text(yaml.safe_dump({"cmd": "python pipeline/run.py", "outs": outs}))
+    return entry
+
+
 def fake_cache(root: Path, runs: list[str]) -> Path:
     """A DVC 3 cache with one run-cache entry per run (a scores folder and a log folder) and one
     entry of a shared stage (data/features), which no pack takes."""
@@ -154,10 +164,7 @@ def test_keep_writes_a_second_archive_when_a_run_trains_again_under_other_params
     tool.keep(tmp_path, kept, 50.0)
     # head_full-4000-2 again at twice the epochs (the convergence check): the same run name, a
     # new run-cache entry whose outputs are new files.
-    first = next(p for p in (cache / "runs").glob("*/*/*") if "head_full-4000-2" in p.read_text())
-    outs = fake_outputs(cache, "999", "head_full-4000-2")
-    second = first.parent / "doubled12epochs"
-    second.write_text(yaml.safe_dump({"cmd": "python pipeline/run.py", "outs": outs}))
+    second = train_again(cache, "head_full-4000-2", "999", "doubled12epochs")
     assert tool.keep(tmp_path, kept, 50.0) == ["head_full-4000-2+doubled1"]
     with tarfile.open(kept / "head_full-4000-2+doubled1.tar.gz") as tar:
         names = tar.getnames()
@@ -174,11 +181,9 @@ def test_keep_names_an_entry_in_full_when_its_first_8_characters_are_taken(tool,
     cache = tmp_path / ".dvc" / "cache"
     kept = tmp_path / "kept"
     tool.keep(tmp_path, kept, 50.0)
-    first = next(p for p in (cache / "runs").glob("*/*/*") if "head_full-4000-2" in p.read_text())
+    entries = []
     for key, name in [("998", "doubled12epochs"), ("999", "doubled1later")]:
-        outs = fake_outputs(cache, key, "head_full-4000-2")
-        entry = first.parent / name
-        entry.write_text(yaml.safe_dump({"cmd": "python pipeline/run.py", "outs": outs}))
+        entries.append(train_again(cache, "head_full-4000-2", key, name))
         tool.keep(tmp_path, kept, 50.0)
     # the second new entry shares "doubled1" with the first: it takes its whole name, and the
     # first archive is not rewritten.
@@ -188,5 +193,5 @@ def test_keep_names_an_entry_in_full_when_its_first_8_characters_are_taken(tool,
     ]
     with tarfile.open(kept / "head_full-4000-2+doubled1.tar.gz") as tar:
         assert [n for n in tar.getnames() if n.startswith("runs/")] == [
-            (first.parent / "doubled12epochs").relative_to(cache).as_posix()
+            entries[0].relative_to(cache).as_posix()
         ]
