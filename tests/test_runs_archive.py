@@ -1,7 +1,8 @@
 """tools/runs_archive.py on a made-up DVC cache (no dvc run): `pack --run` keeps only the named
 runs' entries and files, and a name that matches nothing is an error naming it; `keep` writes one
 archive per saved run, once, a run that trains again under other params as a second archive
-of its new entry only, and passes over a run it cannot pack."""
+of its new entry only, passes over a run it cannot pack, and over entries that archives in a
+folder beside its own hold (a pilot's)."""
 
 import json
 import tarfile
@@ -194,4 +195,24 @@ def test_keep_names_an_entry_in_full_when_its_first_8_characters_are_taken(tool,
     with tarfile.open(kept / "head_full-4000-2+doubled1.tar.gz") as tar:
         assert [n for n in tar.getnames() if n.startswith("runs/")] == [
             entries[0].relative_to(cache).as_posix()
+        ]
+
+
+def test_keep_passes_over_entries_a_folder_beside_it_holds(tool, tmp_path):
+    # A grid workspace that unpacked its task's pilot archives holds the pilot's entries under
+    # the grid's run names: the grid's watch must not pack them again as the grid's runs.
+    cache = tmp_path / ".dvc" / "cache"
+    runs = tmp_path / "runs"
+    assert tool.keep(tmp_path, runs / "task_pilot", 50.0) == [
+        "head_full-4000-2",
+        "prompt-qtype-2000-0",
+        "prompt-qtype-4000-0",
+    ]
+    assert tool.keep(tmp_path, runs / "task", 50.0) == []
+    # the grid's own run of the same name, a new entry: kept as the run's first archive
+    grid = train_again(cache, "head_full-4000-2", "999", "gridentry")
+    assert tool.keep(tmp_path, runs / "task", 50.0) == ["head_full-4000-2"]
+    with tarfile.open(runs / "task" / "head_full-4000-2.tar.gz") as tar:
+        assert [n for n in tar.getnames() if n.startswith("runs/")] == [
+            grid.relative_to(cache).as_posix()
         ]

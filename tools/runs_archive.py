@@ -16,7 +16,9 @@ archive as it ends, instead of one archive over everything so far:
 
 A run that trains again under other params (a convergence check's doubled steps keep the grid
 run's name) is kept beside its first archive as `runs/<run>+<entry>.tar.gz`, its new entry only;
-`unpack` every archive of the folder to restore both.
+`unpack` every archive of the folder to restore both. An entry that an archive in a folder beside
+it holds is not kept again: a task's pilot runs (protocols/runs/<task>_pilot/) share the grid's
+run names, and a workspace that unpacked them would otherwise pack them as the grid's.
 
 `pack` takes from this workspace's DVC cache every run-cache entry of a run stage (one whose
 outputs are all under data/runs/ and data/logs/runs/) and the cached files those outputs are:
@@ -149,31 +151,52 @@ def is_saved(cache: Path, entry: dict) -> bool:
 _MEMBERS: dict[tuple[str, int], set[str]] = {}  # (archive, mtime) -> its run-cache entries
 
 
+def archive_entries(archive: Path) -> set[str]:
+    """The run-cache entries an archive holds (their paths in the cache), each archive read once
+    while it is unchanged: a watch looks every minute."""
+    stamp = (str(archive), archive.stat().st_mtime_ns)
+    if stamp not in _MEMBERS:
+        with tarfile.open(archive) as tar:
+            _MEMBERS[stamp] = {n for n in tar.getnames() if n.startswith("runs/")}
+    return _MEMBERS[stamp]
+
+
 def kept_entries(folder: Path, name: str) -> set[str]:
     """The run-cache entries (their paths in the cache: `runs/<..>/<..>/<..>`) that a run's
     archives in `folder` already hold: `<run>.tar.gz` and any later `<run>+<entry>.tar.gz`."""
     held: set[str] = set()
     for archive in [folder / f"{name}.tar.gz", *sorted(folder.glob(f"{name}+*.tar.gz"))]:
         if archive.is_file():
-            stamp = (str(archive), archive.stat().st_mtime_ns)
-            if stamp not in _MEMBERS:  # a watch looks every minute: read each archive once
-                with tarfile.open(archive) as tar:
-                    _MEMBERS[stamp] = {n for n in tar.getnames() if n.startswith("runs/")}
-            held |= _MEMBERS[stamp]
+            held |= archive_entries(archive)
+    return held
+
+
+def held_beside(folder: Path) -> set[str]:
+    """The run-cache entries that archives in `folder`'s sibling folders hold (e.g. a task's
+    pilot archives beside its grid's): a workspace that unpacked them holds their entries under
+    the grid's run names, and they are kept already."""
+    held: set[str] = set()
+    for archive in sorted(folder.parent.glob("*/*.tar.gz")):
+        if archive.parent.resolve() != folder.resolve():
+            held |= archive_entries(archive)
     return held
 
 
 def keep(repo: Path, folder: Path, max_mb: float, refused: set[str] | None = None) -> list[str]:
     """Pack every run whose entries are saved in the cache and are in no archive in `folder`
-    yet: `<run>.tar.gz` for a run's first entries, and `<run>+<entry>.tar.gz` (the new ones only)
-    when the same run trains again with other params (a convergence check's doubled steps reuses
-    the grid run's name); returns the archives written, without `.tar.gz`. An archive is never
-    rewritten. One that pack refuses (over max_mb: a kept checkpoint) is said once, added to
-    `refused` and passed over after, so one such run does not stop a watch over the rest."""
+    (or in a folder beside it: held_beside) yet: `<run>.tar.gz` for a run's first entries, and
+    `<run>+<entry>.tar.gz` (the new ones only) when the same run trains again with other params
+    (a convergence check's doubled steps reuses the grid run's name); returns the archives
+    written, without `.tar.gz`. An archive is never rewritten. One that pack refuses (over
+    max_mb: a kept checkpoint) is said once, added to `refused` and passed over after, so one
+    such run does not stop a watch over the rest."""
     refused = set() if refused is None else refused
     cache = cache_dir(repo)
+    elsewhere = held_beside(folder)
     by_run: dict[str, list[tuple[Path, dict]]] = {}
     for path, entry in run_entries(cache):
+        if path.relative_to(cache).as_posix() in elsewhere:
+            continue
         for name in entry_runs(entry):
             by_run.setdefault(name, []).append((path, entry))
     folder.mkdir(parents=True, exist_ok=True)
