@@ -208,6 +208,8 @@ def test_keep_passes_over_entries_a_folder_beside_it_holds(tool, tmp_path):
         "prompt-qtype-2000-0",
         "prompt-qtype-4000-0",
     ]
+    (runs / "other").mkdir()
+    (runs / "other" / "notes.tar.gz").write_text("not an archive")  # holds nothing, stops nothing
     assert tool.keep(tmp_path, runs / "task", 50.0) == []
     # the grid's own run of the same name, a new entry: kept as the run's first archive
     grid = train_again(cache, "head_full-4000-2", "999", "gridentry")

@@ -174,11 +174,15 @@ def kept_entries(folder: Path, name: str) -> set[str]:
 def held_beside(folder: Path) -> set[str]:
     """The run-cache entries that archives in `folder`'s sibling folders hold (e.g. a task's
     pilot archives beside its grid's): a workspace that unpacked them holds their entries under
-    the grid's run names, and they are kept already."""
+    the grid's run names, and they are kept already. A neighbour that is no tar archive (some
+    other `.tar.gz` beside a `keep runs/` at a workspace's top) holds nothing."""
     held: set[str] = set()
     for archive in sorted(folder.parent.glob("*/*.tar.gz")):
         if archive.parent.resolve() != folder.resolve():
-            held |= archive_entries(archive)
+            try:
+                held |= archive_entries(archive)
+            except (tarfile.TarError, OSError):
+                continue
     return held
 
 
